@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Installs every Debian 12 package moneroscope needs to build, test and run.
+# Idempotent; needs root (apt-get). Add new packages to the lists below, never elsewhere.
+set -euo pipefail
+
+BUILD_PKGS=(
+  build-essential cmake pkgconf git
+  libwireshark-dev libwsutil-dev libwiretap-dev libglib2.0-dev
+  nlohmann-json3-dev libmaxminddb-dev doctest-dev libcli11-dev
+)
+RUN_PKGS=(
+  tshark wireshark-common
+  python3
+)
+TEST_PKGS=(
+  iproute2 util-linux
+)
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "scripts/deps.sh: run as root (it calls apt-get)" >&2
+  exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+# tshark asks whether non-root users may capture; answer once, non-interactively.
+echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections
+missing=()
+for p in "${BUILD_PKGS[@]}" "${RUN_PKGS[@]}" "${TEST_PKGS[@]}" ${MSC_EXTRA_PKGS:-}; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
