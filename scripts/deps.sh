@@ -11,9 +11,11 @@ BUILD_PKGS=(
 RUN_PKGS=(
   tshark wireshark-common
   python3
+  librsvg2-bin
 )
 TEST_PKGS=(
   iproute2 util-linux
+  chromium xvfb xauth wireshark-qt imagemagick
 )
 
 if [ "$(id -u)" -ne 0 ]; then
