@@ -50,6 +50,12 @@ struct Config {
     uint32_t sender_similarity_min_unique = 250; // sender-level similarity: senders announcing >= this
     double sender_similarity_above = 0.3;   // sender pairs reported when /24 Jaccard > this
     uint32_t similarity_histogram_bins = 100; // [0,1] split into this many bins (J = 0 counted apart)
+    // Exact all-pairs histograms cost ~ sum over items of (lists containing it)^2; above this many
+    // pair-increments per vantage the histograms are computed on a deterministic sample of
+    // similarity_histogram_sample pairs instead (Histogram::exact = false). Flags are always exact.
+    uint64_t similarity_histogram_max_work = 400000000;
+    uint64_t similarity_histogram_sample = 2000000;
+    unsigned threads = 2;                    // worker threads for the similarity join
 
     // ---- Connections (§3) --------------------------------------------------------------------
     int64_t connection_split_gap_s = 120;   // informational for the model builder: gap > this splits
@@ -75,6 +81,7 @@ struct Config {
     bool poisoning_include_own_lists = true;// reference behaviour (P and L); false excludes V's lists
     uint32_t linkinglion_asn = 54098;
     std::vector<uint32_t> adversarial_asns = {54098}; // L's "adversarial" saturation class (with Sig)
+    bool saturation_adversarial_split = false;       // L: adversarial > anomalous > standard
 
     // ---- Vantage handling (§9 defect 10) -------------------------------------------------------
     bool exclude_vantage_ips = true;        // V IPs are never in C, never flagged (always on: fix)

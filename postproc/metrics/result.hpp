@@ -57,6 +57,7 @@ struct Histogram {
     std::vector<uint64_t> counts;
     uint64_t zero = 0;           // similarity histograms: pairs with J == 0 (not in counts)
     uint64_t total = 0;          // all values incl. zero
+    bool exact = true;           // false: computed on a deterministic sample of `total` pairs
 };
 
 // (value, count) pairs, value ascending — exact distributions (e.g. in-degree for log-log plots).
@@ -90,7 +91,7 @@ struct PeerResult {
     // Peer lists.
     uint32_t pld_low_lists = 0;          // lists below the diversity threshold
     uint32_t pls_high_pairs = 0;         // high pairs this IP's lists are part of
-    double pls_max_jaccard = 0;          // max /24 Jaccard over its eligible pairs
+    double pls_max_jaccard = 0;          // max /24 Jaccard over its high pairs
     uint64_t in_degree = 0;              // mentions in lists of non-vantage senders
     uint64_t in_degree_distinct = 0;     // distinct non-vantage senders announcing it
     // Node attributes (sorted ascending, distinct).
@@ -144,7 +145,7 @@ struct ListResult {
     bool pld_eligible = false, pld_low = false;
     bool pls_eligible = false;
     uint32_t pls_high_pairs = 0;
-    double pls_max_jaccard = 0;      // max /24 Jaccard against any eligible list (exact; 0 if none)
+    double pls_max_jaccard = 0;      // max /24 Jaccard over its high pairs (exact; 0 if none)
 };
 
 // A high pair (/24 Jaccard above the threshold), list ids a < b.
@@ -264,6 +265,7 @@ struct Macro {
     std::string name;
     double value = 0;
     bool is_integer = true;
+    bool run_suffix = false;     // the writer appends the capture identifier (e.g. "non", "with")
 };
 
 struct OverlapMatrix {
