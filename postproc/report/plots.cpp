@@ -67,6 +67,15 @@ std::vector<uint64_t> histogram(const std::vector<double>& values, double lo, do
     return out;
 }
 
+BinnedHistogram binned(const std::vector<double>& values, double lo, double hi, size_t bins) {
+    BinnedHistogram h;
+    h.lo = lo;
+    h.hi = hi;
+    h.counts = histogram(values, lo, hi, bins);
+    for (uint64_t c : h.counts) h.total += c;
+    return h;
+}
+
 std::vector<std::pair<uint64_t, uint64_t>> frequency(const std::vector<uint64_t>& values) {
     std::map<uint64_t, uint64_t> m;
     for (uint64_t v : values)
@@ -99,7 +108,10 @@ Figure plot_in_degree(const ReportData& d) {
              "Every list and every repetition counts (analysis-methods.md §6.4).",
              {}, false};
     Svg svg(kW, kH, f.title);
-    auto freq = frequency(d.in_degree);
+    std::vector<std::pair<uint64_t, uint64_t>> freq;
+    for (auto& p : d.in_degree)
+        if (p.first > 0 && p.second > 0) freq.push_back(p);
+    std::sort(freq.begin(), freq.end());
     if (freq.empty()) {
         draw_no_data(svg, kArea, "no peer lists from peers");
         f.svg = svg.str();
@@ -113,13 +125,20 @@ Figure plot_in_degree(const ReportData& d) {
     for (auto& [k, n] : freq)
         svg.circle(x.map(static_cast<double>(k)), y.map(static_cast<double>(n)), 3, palette(0),
                    "k=" + std::to_string(k) + ": " + std::to_string(n) + " IPs");
-    std::vector<double> values(d.in_degree.begin(), d.in_degree.end());
-    double mean = 0;
-    for (double v : values) mean += v;
-    mean /= static_cast<double>(values.size());
+    // Mean and median from the distribution (weighted by the number of IPs).
+    double ips = 0, sum = 0;
+    for (auto& [k, n] : freq) {
+        ips += static_cast<double>(n);
+        sum += static_cast<double>(k) * static_cast<double>(n);
+    }
+    double half = ips / 2, seen = 0, med = 0;
+    for (size_t i = 0; i < freq.size(); ++i) {
+        seen += static_cast<double>(freq[i].second);
+        if (seen > half) { med = static_cast<double>(freq[i].first); break; }
+        if (seen == half) { med = (static_cast<double>(freq[i].first) + static_cast<double>(freq[i + 1].first)) / 2; break; }
+    }
     svg.text(kArea.x + kArea.w - 6, kArea.y + 16,
-             count_text(values.size(), "IPs") + ", mean " + num(mean, 2) + ", median " + num(median(values), 2),
-             11, "end");
+             tick_label(ips) + " IPs, mean " + num(sum / ips, 2) + ", median " + num(med, 2), 11, "end");
     f.svg = svg.str();
     f.has_data = true;
     return f;
@@ -133,21 +152,19 @@ Figure plot_jaccard(const ReportData& d) {
              {}, false};
     Svg svg(kW, kH, f.title);
     const Rect left{70, 40, 330, 330}, right{470, 40, 330, 330};
-    bool any = !(d.jaccard_ip_vantage.empty() && d.jaccard_ip_others.empty() &&
-                 d.jaccard_24_vantage.empty() && d.jaccard_24_others.empty());
+    bool any = d.jaccard_ip_vantage.total + d.jaccard_ip_others.total + d.jaccard_24_vantage.total +
+                   d.jaccard_24_others.total > 0;
     if (!any) {
         draw_no_data(svg, kArea, "no eligible peer-list pairs");
         f.svg = svg.str();
         return f;
     }
-    constexpr size_t kBins = 20;
-    auto panel = [&](const Rect& a, const std::vector<double>& vant, const std::vector<double>& oth,
-                     const char* what, bool threshold) {
-        auto share = [&](const std::vector<double>& v) {
-            std::vector<double> out(kBins, 0);
-            auto h = histogram(v, 0, 1, kBins);
-            for (size_t i = 0; i < kBins; ++i)
-                out[i] = v.empty() ? 0 : 100.0 * static_cast<double>(h[i]) / static_cast<double>(v.size());
+    auto panel = [&](const Rect& a, const BinnedHistogram& vant, const BinnedHistogram& oth, const char* what,
+                     bool threshold) {
+        auto share = [&](const BinnedHistogram& h) {
+            std::vector<double> out;
+            for (uint64_t c : h.counts)
+                out.push_back(h.total ? 100.0 * static_cast<double>(c) / static_cast<double>(h.total) : 0);
             return out;
         };
         auto hv = share(vant), ho = share(oth);
@@ -155,12 +172,13 @@ Figure plot_jaccard(const ReportData& d) {
         Axis x{0, 1, a.x, a.x + a.w, false};
         Axis y{0, ymax * 1.1, a.y + a.h, a.y, false};
         draw_axes(svg, a, x, y, std::string("Jaccard similarity by ") + what, "% of pairs");
-        draw_hist_bars(svg, x, y, hv, 0, 1.0 / kBins, palette(1), 0, 0.5, "vantage pairs");
-        draw_hist_bars(svg, x, y, ho, 0, 1.0 / kBins, palette(0), 0.5, 0.5, "other pairs");
+        if (!hv.empty()) draw_hist_bars(svg, x, y, hv, vant.lo, (vant.hi - vant.lo) / static_cast<double>(hv.size()), palette(1), 0, 0.5, "vantage pairs");
+        if (!ho.empty()) draw_hist_bars(svg, x, y, ho, oth.lo, (oth.hi - oth.lo) / static_cast<double>(ho.size()), palette(0), 0.5, 0.5, "other pairs");
         if (threshold) threshold_line(svg, a, x, d.jaccard_threshold, "threshold " + num(d.jaccard_threshold, 2));
-        draw_legend(svg, a,
-                    {{"vantage pairs (n=" + tick_label(static_cast<double>(vant.size())) + ")", palette(1)},
-                     {"other pairs (n=" + tick_label(static_cast<double>(oth.size())) + ")", palette(0)}});
+        auto label = [](const char* name, const BinnedHistogram& h) {
+            return std::string(name) + " (n=" + tick_label(static_cast<double>(h.total)) + (h.exact ? "" : ", sampled") + ")";
+        };
+        draw_legend(svg, a, {{label("vantage pairs", vant), palette(1)}, {label("other pairs", oth), palette(0)}});
     };
     panel(left, d.jaccard_ip_vantage, d.jaccard_ip_others, "IP", false);
     panel(right, d.jaccard_24_vantage, d.jaccard_24_others, "/24", true);

@@ -20,6 +20,8 @@ struct Figure {
 // Counts of `values` in `bins` equal-width bins over [lo, hi]; values below lo go into the first,
 // values above hi into the last bin (so nothing is silently dropped); NaN values are ignored.
 std::vector<uint64_t> histogram(const std::vector<double>& values, double lo, double hi, size_t bins);
+// The same as a BinnedHistogram over [lo, hi].
+BinnedHistogram binned(const std::vector<double>& values, double lo, double hi, size_t bins);
 // (k, number of values equal to k) for every distinct k > 0, sorted by k.
 std::vector<std::pair<uint64_t, uint64_t>> frequency(const std::vector<uint64_t>& values);
 

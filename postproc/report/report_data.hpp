@@ -13,6 +13,14 @@
 
 namespace msc::report {
 
+// Counts over equal-width bins of [lo, hi]; `total` = number of values (sum of counts).
+struct BinnedHistogram {
+    double lo = 0, hi = 1;
+    std::vector<uint64_t> counts;
+    uint64_t total = 0;
+    bool exact = true;     // false: computed on a deterministic sample (said in the legend)
+};
+
 struct SummaryItem {
     std::string label;   // "Connecting IPs"
     std::string value;   // already formatted, e.g. "13,050" or "14.74 %"
@@ -78,13 +86,13 @@ struct ReportData {
     std::string subtitle;                 // capture period, vantages, preset
     std::vector<SummaryItem> summary;
 
-    // In-degree of every announced IP (number of peer-list mentions), one value per IP.
-    std::vector<uint64_t> in_degree;
+    // In-degree distribution: (k, number of announced IPs mentioned k times in peer lists), k ascending.
+    std::vector<std::pair<uint64_t, uint64_t>> in_degree;
 
-    // Peer-list similarity (analysis-methods.md §4.4): Jaccard values of list pairs, split into
-    // pairs that involve a vantage's own list and pairs between other senders.
-    std::vector<double> jaccard_ip_vantage, jaccard_ip_others;
-    std::vector<double> jaccard_24_vantage, jaccard_24_others;
+    // Peer-list similarity (analysis-methods.md §4.4): Jaccard histograms over [0, 1] of list pairs,
+    // split into pairs that involve a vantage's own list and pairs between other senders.
+    BinnedHistogram jaccard_ip_vantage, jaccard_ip_others;
+    BinnedHistogram jaccard_24_vantage, jaccard_24_others;
     double jaccard_threshold = 0.3;       // /24 threshold of the active preset
 
     // Peer-list /24 diversity, one value per eligible list (analysis-methods.md §4.3).

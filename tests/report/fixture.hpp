@@ -2,6 +2,7 @@
 // Deterministic (fixed LCG), no dependence on the analysis pipeline.
 #pragma once
 
+#include "report/plots.hpp"
 #include "report/report_data.hpp"
 
 #include <cstdint>
@@ -26,15 +27,23 @@ inline ReportData fixture_data() {
                  {"Connecting IPs", "130", "distinct source IPs of messages"},
                  {"Non-standard IPs", "4 (3.08 %)", ""}};
     Lcg r(42);
-    for (int i = 0; i < 500; ++i) d.in_degree.push_back(1 + static_cast<uint64_t>(1000 * r.next() * r.next() * r.next()));
+    std::vector<uint64_t> deg;
+    for (int i = 0; i < 500; ++i) deg.push_back(1 + static_cast<uint64_t>(1000 * r.next() * r.next() * r.next()));
+    d.in_degree = frequency(deg);
+    std::vector<double> ip_o, s_o, ip_v, s_v;
     for (int i = 0; i < 300; ++i) {
-        d.jaccard_ip_others.push_back(0.3 * r.next());
-        d.jaccard_24_others.push_back(0.5 * r.next());
+        ip_o.push_back(0.3 * r.next());
+        s_o.push_back(0.5 * r.next());
     }
     for (int i = 0; i < 40; ++i) {
-        d.jaccard_ip_vantage.push_back(0.2 + 0.2 * r.next());
-        d.jaccard_24_vantage.push_back(0.3 + 0.4 * r.next());
+        ip_v.push_back(0.2 + 0.2 * r.next());
+        s_v.push_back(0.3 + 0.4 * r.next());
     }
+    d.jaccard_ip_others = binned(ip_o, 0, 1, 20);
+    d.jaccard_24_others = binned(s_o, 0, 1, 20);
+    d.jaccard_ip_vantage = binned(ip_v, 0, 1, 20);
+    d.jaccard_24_vantage = binned(s_v, 0, 1, 20);
+    d.jaccard_24_vantage.exact = false;
     for (int i = 0; i < 200; ++i) d.diversity.push_back(0.6 + 0.4 * r.next());
     for (int i = 0; i < 12; ++i) d.diversity.push_back(0.016 + 0.01 * r.next());
     d.top_subnets = {{"91.198.115.0/24", "AS54098 LionLink Networks", 60, 200},

@@ -106,6 +106,19 @@ TEST_CASE("histogram clamps outliers into the edge bins and ignores NaN") {
     CHECK(histogram({1, 2}, 1, 1, 4) == std::vector<uint64_t>(4, 0)); // empty range: nothing counted
 }
 
+TEST_CASE("binned keeps the total") {
+    auto b = binned({0.1, 0.2, 0.95}, 0, 1, 10);
+    CHECK(b.total == 3);
+    CHECK(b.counts[9] == 1);
+}
+
+TEST_CASE("in-degree median comes from the weighted distribution") {
+    ReportData d;
+    d.in_degree = {{1, 3}, {10, 1}};   // values 1,1,1,10 -> median 1, mean 3.25
+    auto f = plot_in_degree(d);
+    CHECK(f.svg.find("4 IPs, mean 3.25, median 1") != std::string::npos);
+}
+
 TEST_CASE("frequency counts distinct positive values") {
     auto f = frequency({1, 1, 2, 5, 5, 5, 0});
     REQUIRE(f.size() == 3);
@@ -130,7 +143,7 @@ TEST_CASE("axes map linearly and logarithmically with nice ticks") {
 
 TEST_CASE("in-degree plot has one point per distinct in-degree") {
     ReportData d;
-    d.in_degree = {1, 1, 2, 5, 5, 5};
+    d.in_degree = frequency({1, 1, 2, 5, 5, 5});
     auto f = plot_in_degree(d);
     CHECK(f.has_data);
     CHECK(count(f.svg, "<circle") == 3);
@@ -175,6 +188,9 @@ TEST_CASE("every figure of the fixture is well-formed, has data and escapes text
     CHECK(tl.svg.find("1003 ping") != std::string::npos);
     auto ts = plot_ts_intervals(d);
     CHECK(ts.svg.find("threshold 90 s") != std::string::npos);
+    auto jac = plot_jaccard(d);
+    CHECK(jac.svg.find("vantage pairs (n=40, sampled)") != std::string::npos);
+    CHECK(jac.svg.find("other pairs (n=300)") != std::string::npos);
     auto div = plot_diversity(d);
     CHECK(div.svg.find("12 below threshold") != std::string::npos);
 }
