@@ -35,6 +35,7 @@ struct Vantage {
     IpAddr ip;
     bool ip_inferred = false;             // true when inferred from the traffic, not given
     std::vector<std::string> inputs;      // ek inputs / captures attributed to it
+    uint16_t p2p_port = 18080;            // the vantage's listening P2P port (port rule, §3)
 };
 
 enum class Direction : uint8_t { Incoming = 0, Outgoing = 1 }; // seen from the vantage
@@ -60,6 +61,10 @@ struct Connection {
     bool direction_from_syn = false;      // false: inferred by the port rule (analysis-methods.md §3)
     std::optional<int64_t> syn_ns;        // TCP SYN time when captured
     std::vector<ConnEvent> events;        // time-ordered
+    // Fewer than 2 messages: kept in the model, but excluded from the paper-compatible view
+    // (analysis-methods.md §3 step 3).
+    bool few_messages = false;
+    bool syn_seen() const { return syn_ns.has_value(); }
     int64_t first_ns() const { return events.empty() ? 0 : events.front().time_ns; }
     int64_t last_ns() const { return events.empty() ? 0 : events.back().time_ns; }
 };
@@ -151,6 +156,20 @@ struct InputDiagnostics {
     uint64_t malformed_lines = 0;
     uint64_t skipped_objects = 0;         // monero objects without a command (sig-segment markers etc.)
     std::vector<std::string> first_errors; // "file:line: what", first few
+    // Added by the model builder (additive):
+    uint64_t index_lines = 0;             // {"index":…} lines of ek
+    uint64_t frames_without_monero = 0;   // ek frames without a monero layer (skipped)
+    uint64_t foreign_messages = 0;        // messages whose endpoints do not include the vantage IP
+    uint64_t other_commands = 0;          // messages with commands outside §2.1 (not in connections)
+    std::vector<std::string> vantage_errors; // e.g. "cannot infer the IP of vantage X: …"
+};
+
+// One ek input (file or stream) as attributed to a vantage.
+struct InputInfo {
+    std::string name;
+    uint32_t vantage = 0;
+    uint64_t lines = 0, messages = 0, malformed_lines = 0;
+    bool io_error = false;
 };
 
 struct Model {
@@ -165,6 +184,7 @@ struct Model {
     uint64_t total_messages = 0;                // kept commands (analysis-methods.md §2.1)
     InputDiagnostics input;
     int64_t first_ns = 0, last_ns = 0;          // capture period
+    std::vector<InputInfo> inputs;              // index = LevinMessage::input / ConnEvent::input
 
     bool is_vantage_ip(IpId ip) const;
     // Entries of a list as a contiguous range of IpIds.
