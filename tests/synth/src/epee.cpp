@@ -52,6 +52,7 @@ void put_scalar(std::string& out, uint8_t type, const Value& v, const Options& o
     case I8: case U8: case BOOL: put_le(out, v.num, 1); break;
     case STR: put_varint(out, v.str.size(), opt.varint_width); out += v.str; break;
     case OBJ:
+      if (v.preencoded) { out += v.str; break; }
       if (!v.obj) throw std::invalid_argument("epee object value without section");
       encode_section(out, *v.obj, opt);
       break;

@@ -26,6 +26,7 @@ struct Value {
   std::string str;
   std::shared_ptr<Section> obj;
   std::vector<Value> elems;
+  bool preencoded = false;  // OBJ whose section bytes (count + entries) are already in `str`
 
   static Value integer(Type t, uint64_t v) { Value x; x.type = t; x.num = v; return x; }
   static Value u64(uint64_t v) { return integer(U64, v); }
@@ -36,6 +37,9 @@ struct Value {
   static Value boolean(bool b) { return integer(BOOL, b ? 1 : 0); }
   static Value string(std::string s) { Value x; x.type = STR; x.str = std::move(s); return x; }
   static Value object(Section s);
+  static Value raw_object(std::string section_bytes) {
+    Value x; x.type = OBJ; x.preencoded = true; x.str = std::move(section_bytes); return x;
+  }
   static Value array_of(Type t, std::vector<Value> elems) {
     Value x; x.type = t; x.array = true; x.elems = std::move(elems); return x;
   }

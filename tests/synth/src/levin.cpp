@@ -161,6 +161,37 @@ static void add_peerlist(Section& s, const std::vector<PeerEntry>& peers, const 
   s.add("local_peerlist_new", Value::array_of(epee::OBJ, std::move(elems)));
 }
 
+std::string encode_peer_entry(const PeerEntry& e, const Style& st) {
+  epee::Options o;
+  o.varint_width = st.varint_width;
+  std::string out;
+  epee::encode_section(out, peer_entry_section(e, st), o);
+  return out;
+}
+
+static void add_peerlist(Section& s, const EncodedPeers& peers) {
+  if (peers.empty()) return;
+  std::vector<Value> elems;
+  elems.reserve(peers.size());
+  for (const std::string* p : peers) elems.push_back(Value::raw_object(*p));
+  s.add("local_peerlist_new", Value::array_of(epee::OBJ, std::move(elems)));
+}
+
+std::string handshake_response(const NodeData& nd, const SyncData& sd, const EncodedPeers& peers, const Style& st) {
+  Section s = sec(st);
+  s.add("node_data", Value::object(node_data_section(nd, st)));
+  s.add("payload_data", Value::object(sync_section(sd, st)));
+  add_peerlist(s, peers);
+  return encode_body(s, st);
+}
+
+std::string timed_sync_response(const SyncData& sd, const EncodedPeers& peers, const Style& st) {
+  Section s = sec(st);
+  s.add("payload_data", Value::object(sync_section(sd, st)));
+  add_peerlist(s, peers);
+  return encode_body(s, st);
+}
+
 std::string handshake_request(const NodeData& nd, const SyncData& sd, const Style& st) {
   Section s = sec(st);
   s.add("payload_data", Value::object(sync_section(sd, st)));

@@ -101,6 +101,9 @@ epee::Section sync_section(const SyncData& sd, const Style& st = {});
 epee::Section peer_entry_section(const PeerEntry& e, const Style& st = {});
 
 std::string encode_body(const epee::Section& s, const Style& st);
+// Section bytes of one peer entry (count + entries), for lists built from pre-encoded entries.
+std::string encode_peer_entry(const PeerEntry& e, const Style& st = {});
+using EncodedPeers = std::vector<const std::string*>;
 
 // 1001..1007
 std::string handshake_request(const NodeData& nd, const SyncData& sd, const Style& st = {});
@@ -108,6 +111,10 @@ std::string handshake_response(const NodeData& nd, const SyncData& sd, const std
                                const Style& st = {});
 std::string timed_sync_request(const SyncData& sd, const Style& st = {});
 std::string timed_sync_response(const SyncData& sd, const std::vector<PeerEntry>& peers, const Style& st = {});
+// Same, with entries already encoded by encode_peer_entry (fast path for large runs).
+std::string handshake_response(const NodeData& nd, const SyncData& sd, const EncodedPeers& peers,
+                               const Style& st = {});
+std::string timed_sync_response(const SyncData& sd, const EncodedPeers& peers, const Style& st = {});
 std::string empty_body(const Style& st = {});                       // 1003 / 1007 request
 std::string ping_response(uint64_t peer_id, const Style& st = {});  // status "OK"
 std::string support_flags_response(uint32_t flags, const Style& st = {});

@@ -66,6 +66,7 @@ struct Node {
   Ns ts_interval = 60 * kSec;
   Ns ts_phase = 0;
   std::vector<PeerEntry> white;
+  std::vector<std::string> white_enc;  // encode_peer_entry(white[i], style), filled lazily
   size_t list_max = 250;
   std::optional<uint32_t> pruning_seed;
   std::vector<std::string> classes;
@@ -87,7 +88,7 @@ struct Session {
   Ns end = 0;  // 0 = stays open
   int closer = 0;
   bool rst = false;
-  std::set<size_t> sent[2];
+  std::vector<bool> sent[2];
   bool ts_resp_done[2] = {false, false};
   uint64_t hs_id[2] = {0, 0};
 };
@@ -255,20 +256,34 @@ class Builder {
   }
   // Entries `who` shares on session side s: the first list is a full sample, later ones only
   // entries not yet sent on this connection (monerod v0.16+), unless full_list_every_ts.
-  std::vector<PeerEntry> take_list(Session& ss, int s, bool first) {
+  struct List {
+    levin::EncodedPeers enc;
+    MsgMeta meta;
+  };
+  List take_list(Session& ss, int s, bool first) {
     Node& who = *ss.n[s];
+    if (who.white_enc.size() != who.white.size()) {
+      who.white_enc.clear();
+      for (const auto& e : who.white) who.white_enc.push_back(levin::encode_peer_entry(e, who.style));
+    }
+    auto& sent = ss.sent[s];
+    sent.resize(who.white.size(), false);
     std::vector<size_t> cand;
+    cand.reserve(who.white.size());
     for (size_t i = 0; i < who.white.size(); ++i)
-      if (who.full_list_every_ts || !ss.sent[s].count(i)) cand.push_back(i);
+      if (who.full_list_every_ts || !sent[i]) cand.push_back(i);
     Rng r = rng_.fork(ss.c->id() * 31 + static_cast<uint64_t>(s));
-    r.shuffle(cand);
     size_t n = std::min(cand.size(), who.list_max);
     if (!first && !who.full_list_every_ts) n = std::min<size_t>(n, r.below(4));
-    std::vector<PeerEntry> l;
+    for (size_t k = 0; k < n; ++k) std::swap(cand[k], cand[k + r.below(cand.size() - k)]);  // partial shuffle
+    List l;
+    std::vector<PeerEntry> picked;
     for (size_t k = 0; k < n; ++k) {
-      ss.sent[s].insert(cand[k]);
-      l.push_back(who.white[cand[k]]);
+      sent[cand[k]] = true;
+      l.enc.push_back(&who.white_enc[cand[k]]);
+      picked.push_back(who.white[cand[k]]);
     }
+    l.meta = list_meta(picked);
     return l;
   }
 
@@ -301,10 +316,10 @@ class Builder {
     NodeData ndb = b.nd;
     ndb.peer_id = ss.hs_id[1] = b.take_id();
     auto list = take_list(ss, 1, true);
-    MsgMeta mb = list_meta(list);
+    MsgMeta mb = list.meta;
     node_meta(mb, ndb);
     tb = send(ss, 1, tb,
-              {out(b, levin::response(1001, levin::handshake_response(ndb, sync_of(b, tb), list, b.style)), mb)});
+              {out(b, levin::response(1001, levin::handshake_response(ndb, sync_of(b, tb), list.enc, b.style)), mb)});
     Ns ta = ss.c->reply_at(0, tb);
     if ((!b.has_sf() && !a.old_node) || a.old_node) {
       ta = send(ss, 0, ta, {out(a, levin::request(1007, levin::empty_body(a.style)))});
@@ -355,8 +370,8 @@ class Builder {
     ss.ts_resp_done[1 - s] = true;
     x = ss.c->reply_at(1 - s, x);
     send(ss, 1 - s, x,
-         {out(other, levin::response(1002, levin::timed_sync_response(sync_of(other, x), list, other.style)),
-              list_meta(list))});
+         {out(other, levin::response(1002, levin::timed_sync_response(sync_of(other, x), list.enc, other.style)),
+              list.meta)});
     const Ns jitter = static_cast<Ns>(rng_.below(1000)) * kMs;  // 60-61 s effective period
     const Ns next = t + me.ts_interval + jitter;
     sim_.at(next, [this, sp, s, next] { timed_sync(sp, s, next); });
@@ -497,8 +512,13 @@ json Builder::truth_json(const std::vector<Node*>&) const {
   }
   t["files"] = files;
   json vs = json::array();
-  for (const Node* v : vantages_)
-    vs.push_back({{"id", v->label}, {"ip", v->ip.str()}, {"port", v->port}, {"peer_id", hex64(v->nd.peer_id)}});
+  for (const Node* v : vantages_) {
+    json aliases = json::array();  // other local addresses of the same vantage (IPv6, Tor/I2P local hop)
+    for (const auto& n : nodes_)
+      if (n->vantage == v->vantage && n.get() != v) aliases.push_back({{"ip", n->ip.str()}, {"port", n->port}});
+    vs.push_back({{"id", v->label}, {"ip", v->ip.str()}, {"port", v->port}, {"peer_id", hex64(v->nd.peer_id)},
+                  {"aliases", aliases}});
+  }
   t["vantages"] = vs;
   json ms = json::array();
   for (const auto& m : sim_.messages()) ms.push_back(msg_json(m, sim_.conns()));
@@ -806,10 +826,12 @@ void scenario_anomalies(Builder& b) {
   // ping_flooding: handshake, then 5 pings on the same connection (proxy-checker pattern)
   auto pinger = [&](Node& p, unsigned start, int n) {
     auto s = b.session({&p, &v, at(start), 150 * kSec, 0});
+    MsgMeta pong;
+    pong.ping_peer_id = v.nd.peer_id;
     for (int k = 0; k < n; ++k)
       b.exchange(s, 0, T + static_cast<Ns>(start + 5 + 9 * k) * kSec + kSec,
                  [] { return levin::request(1003, levin::empty_body()); },
-                 [&v] { return levin::response(1003, levin::ping_response(v.nd.peer_id)); });
+                 [&v] { return levin::response(1003, levin::ping_response(v.nd.peer_id)); }, {}, pong);
   };
   Node& pf = standard_peer(b, "pf1", "198.19.201.201");
   pf.white = b.standard_white(40, 2, 0);
