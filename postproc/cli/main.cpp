@@ -1,0 +1,193 @@
+// moneroscope — command line entry point (docs/cli.md).
+#include "cli/analyze.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include <chrono>
+#include <iostream>
+
+using namespace msc;
+
+namespace {
+
+template <class T>
+void set_if(const std::optional<T>& v, T& dst) {
+    if (v) dst = *v;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    CLI::App app{"moneroscope: anomalous peers in Monero's P2P network, from tshark -T ek output of the "
+                 "moneroscope Wireshark plugin"};
+    app.require_subcommand(1);
+    app.set_version_flag("--version", "moneroscope 0.1.0");
+
+    auto* an = app.add_subcommand("analyze", "Analyse ek output (files, '-' for stdin, or <dir>/<server_id>/ layout)");
+    std::vector<std::string> inputs, vantage_args, port_args, ban_list_args;
+    std::string config_file, out_dir = "results", preset = "paper", run_id = "non";
+    bool quiet = false, json = false;
+    size_t max_errors = 20;
+    int64_t split_gap_s = 120;
+    uint32_t min_messages = 2;
+    Config cfg;
+    std::optional<uint32_t> pld_min, pls_min, pls_pairs, slc_min, ping_above, idc_ids, idc_ips, sub_top, pois_min,
+        pls_sender_total;
+    std::optional<double> pld_div, pls_jac, short_lived, ts_above, ts_min_dur, ts_own;
+    std::optional<unsigned> v6bits;
+    bool independent = false, precedence = false, own_lists = false, no_own_lists = false;
+
+    an->add_option("INPUT", inputs, "ek file, '-' (stdin), ID=PATH (input of vantage ID), or a directory "
+                                    "<dir>/<server_id>/*.ek|*.json|*.ndjson");
+    an->add_option("--vantage,-V", vantage_args, "Vantage ID=IP (repeatable); ID alone: IP inferred")
+        ->allow_extra_args(false)->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+    an->add_option("--vantage-port", port_args, "Listening P2P port: ID=PORT, or PORT for all vantages (default 18080)")
+        ->allow_extra_args(false)->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+    an->add_option("--config,-c", config_file, "Vantage/input config file (JSON or INI, docs/cli.md)");
+    an->add_option("--out,-o", out_dir, "Output directory (created)")->capture_default_str();
+    an->add_flag("--quiet,-q", quiet, "No summary on stdout");
+    an->add_flag("--json", json, "Print report.json on stdout instead of the human summary");
+    an->add_option("--max-errors", max_errors, "Malformed-line diagnostics printed on stderr")->capture_default_str();
+    an->add_option("--preset", preset, "Thresholds: paper (default) or latest")
+        ->check(CLI::IsMember({"paper", "latest"}))->capture_default_str();
+    an->add_option("--run-id", run_id, "Suffix of per-run results.tex macros (paper: non, latest: with)")
+        ->capture_default_str();
+    an->add_option("--split-gap", split_gap_s, "Seconds without messages that split a connection")->capture_default_str();
+    an->add_option("--min-messages", min_messages, "Connections with fewer messages are marked few_messages")
+        ->capture_default_str();
+    an->add_flag("--independent-rules", independent, "Evaluate every connection rule independently (latest default)");
+    an->add_flag("--category-precedence", precedence, "One category per connection by precedence (paper default)");
+    an->add_option("--pld-min-list-size", pld_min, "PLD: minimum IP entries per list");
+    an->add_option("--pld-diversity-below", pld_div, "PLD: flag lists with distinct /24s / entries below this");
+    an->add_option("--pls-min-list-size", pls_min, "PLS: minimum IP entries of eligible lists");
+    an->add_option("--pls-min-sender-total", pls_sender_total, "PLS: minimum total entries of a sender's lists");
+    an->add_option("--pls-jaccard-above", pls_jac, "PLS: /24 Jaccard threshold of a high pair");
+    an->add_option("--pls-min-high-pairs", pls_pairs, "PLS: flag IPs in at least this many high pairs");
+    an->add_flag("--own-lists", own_lists, "Include the vantages' own lists in PLD/PLS");
+    an->add_flag("--no-own-lists", no_own_lists, "Exclude the vantages' own lists from PLD/PLS");
+    an->add_option("--short-lived-below", short_lived, "SlC: connection duration below this (s)");
+    an->add_option("--slc-min-connections", slc_min, "SlC: flag IPs with at least this many short-lived connections");
+    an->add_option("--ping-above", ping_above, "Ping flooding: peer pings per connection above this");
+    an->add_option("--ts-interval-above", ts_above, "TS: peer timed-sync interval above this (s)");
+    an->add_option("--ts-min-duration", ts_min_dur, "TS: measure only connections longer than this (s)");
+    an->add_option("--ts-own-interval-below", ts_own, "TS: vantage's own interval gate (s)");
+    an->add_option("--id-cluster-min-ids", idc_ids, "ID clusters: IPs with at least this many peer ids");
+    an->add_option("--id-cluster-min-ips", idc_ips, "ID clusters: clusters with at least this many IPs");
+    an->add_option("--sub-top-subnets", sub_top, "Sub: number of top /24s");
+    an->add_option("--poisoning-min-distinct", pois_min, "Poisoning: senders with at least this many distinct IPs");
+    an->add_option("--ipv6-subnet-bits", v6bits, "IPv6 analogue of /24 (default 48)");
+    an->add_option("--asn-file", cfg.asn_file, "ASN range data (compact file or CSV start,end,asn[,org])");
+    an->add_option("--asn-mmdb", cfg.asn_mmdb, "MaxMind-format ASN database (.mmdb)");
+    an->add_flag("--no-default-asn", cfg.no_default_asn, "Do not search the default ASN data locations");
+    an->add_option("--ban-list", ban_list_args, "Ban list to compare with: NAME=PATH or PATH (repeatable)")
+        ->allow_extra_args(false)->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+    an->add_flag("--no-default-ban-lists", cfg.no_default_ban_lists, "Do not load the shipped MRL ban lists");
+    an->add_option("--allow-list", cfg.allow_list_files, "Allow-list file of IPs/CIDRs never flagged (repeatable)")
+        ->allow_extra_args(false)->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+    an->add_option("--allow", cfg.allow_cidrs, "Allow-listed IP/CIDR (repeatable)")
+        ->allow_extra_args(false)->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+    an->add_option("--threads", cfg.threads, "Worker threads for the metrics")->capture_default_str();
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        const int rc = app.exit(e);
+        return rc == 0 ? 0 : cli::kExitUsage;
+    }
+
+    if (*an) {
+        cli::AnalyzeOptions opt;
+        std::string err;
+        // Presets first, explicit options on top.
+        Config base = cfg;
+        if (!base.apply_preset(preset)) {
+            std::cerr << "moneroscope analyze: unknown preset " << preset << "\n";
+            return cli::kExitUsage;
+        }
+        set_if(pld_min, base.pld_min_list_size);
+        set_if(pld_div, base.pld_diversity_below);
+        set_if(pls_min, base.pls_min_list_size);
+        set_if(pls_sender_total, base.pls_min_sender_total);
+        set_if(pls_jac, base.pls_jaccard_above);
+        set_if(pls_pairs, base.pls_min_high_pairs);
+        set_if(short_lived, base.short_lived_below_s);
+        set_if(slc_min, base.slc_min_connections);
+        set_if(ping_above, base.ping_above);
+        set_if(ts_above, base.ts_interval_above_s);
+        set_if(ts_min_dur, base.ts_min_duration_above_s);
+        set_if(ts_own, base.ts_own_interval_below_s);
+        set_if(idc_ids, base.id_cluster_min_ids);
+        set_if(idc_ips, base.id_cluster_min_ips);
+        set_if(sub_top, base.sub_top_subnets);
+        set_if(pois_min, base.poisoning_min_distinct);
+        set_if(v6bits, base.ipv6_subnet_bits);
+        if (independent && precedence) {
+            std::cerr << "moneroscope analyze: --independent-rules and --category-precedence exclude each other\n";
+            return cli::kExitUsage;
+        }
+        if (independent) base.category_precedence = false;
+        if (precedence) base.category_precedence = true;
+        if (own_lists && no_own_lists) {
+            std::cerr << "moneroscope analyze: --own-lists and --no-own-lists exclude each other\n";
+            return cli::kExitUsage;
+        }
+        if (own_lists || no_own_lists) base.pld_include_own_lists = base.pls_include_own_lists = own_lists;
+        for (const auto& b : ban_list_args) {
+            const size_t eq = b.find('=');
+            if (eq == std::string::npos) base.ban_lists.emplace_back(b, b);
+            else base.ban_lists.emplace_back(b.substr(0, eq), b.substr(eq + 1));
+        }
+        if (split_gap_s <= 0 || split_gap_s > 86400 * 365) {
+            std::cerr << "moneroscope analyze: --split-gap must be between 1 and 31536000 seconds\n";
+            return cli::kExitUsage;
+        }
+        base.connection_split_gap_s = split_gap_s;
+        base.connection_min_messages = min_messages;
+        opt.builder.split_gap_ns = split_gap_s * 1000000000LL;
+        opt.builder.min_messages = min_messages;
+        opt.builder.max_evidence = base.evidence_max_items;
+        opt.config = base;
+
+        for (const auto& p : port_args) {
+            std::string id;
+            uint16_t port = 0;
+            if (!cli::parse_port_arg(p, id, port, err)) {
+                std::cerr << "moneroscope analyze: " << err << "\n";
+                return cli::kExitUsage;
+            }
+            if (id.empty()) opt.default_p2p_port = port;
+            else opt.plan.vantage(id).p2p_port = port;
+        }
+        for (const auto& a : vantage_args) {
+            cli::VantageOpt v;
+            if (!cli::parse_vantage_arg(a, v, err)) {
+                std::cerr << "moneroscope analyze: " << err << "\n";
+                return cli::kExitUsage;
+            }
+            auto& dst = opt.plan.vantage(v.id);
+            if (v.ip) dst.ip = v.ip;
+        }
+        if (!config_file.empty() && !cli::load_plan_file(config_file, opt.plan, err)) {
+            std::cerr << "moneroscope analyze: " << err << "\n";
+            return cli::kExitUsage;
+        }
+        const std::string default_vantage = opt.plan.vantages.size() == 1 ? opt.plan.vantages[0].id : "default";
+        for (const auto& in : inputs) {
+            if (!cli::add_input_arg(in, default_vantage, opt.plan, err)) {
+                std::cerr << "moneroscope analyze: " << err << "\n";
+                return cli::kExitUsage;
+            }
+        }
+        // Vantages declared but without any input are dropped silently only if others have inputs.
+        opt.out_dir = out_dir;
+        opt.quiet = quiet;
+        opt.json = json;
+        opt.max_errors = max_errors;
+        opt.run.run_id = run_id;
+        opt.run.command_line.assign(argv, argv + argc);
+        opt.run.generated_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                   std::chrono::system_clock::now().time_since_epoch()).count();
+        return cli::run_analyze(opt);
+    }
+    return cli::kExitUsage;
+}
