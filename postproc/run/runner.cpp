@@ -26,27 +26,9 @@ using Clock = std::chrono::steady_clock;
 namespace {
 
 std::atomic<bool> g_stop{false};
+std::atomic<int> g_scope_depth{0};
 
 extern "C" void on_stop_signal(int) { g_stop.store(true); }
-
-// Installs SIGINT/SIGTERM handlers for the lifetime of the object and restores the old ones.
-class StopSignals {
-public:
-    StopSignals() {
-        g_stop.store(false);
-        struct sigaction sa {};
-        sa.sa_handler = on_stop_signal;
-        sigemptyset(&sa.sa_mask);
-        sigaction(SIGINT, &sa, &old_int_);
-        sigaction(SIGTERM, &sa, &old_term_);
-    }
-    ~StopSignals() {
-        sigaction(SIGINT, &old_int_, nullptr);
-        sigaction(SIGTERM, &old_term_, nullptr);
-    }
-private:
-    struct sigaction old_int_ {}, old_term_ {};
-};
 
 bool find_in_path(const std::string& prog) {
     if (prog.find('/') != std::string::npos) return ::access(prog.c_str(), X_OK) == 0;
@@ -219,6 +201,23 @@ struct Active {
 
 } // namespace
 
+InterruptScope::InterruptScope() {
+    if (g_scope_depth.fetch_add(1) == 0) g_stop.store(false);
+    struct sigaction sa {};
+    sa.sa_handler = on_stop_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, &old_int_);
+    sigaction(SIGTERM, &sa, &old_term_);
+}
+
+InterruptScope::~InterruptScope() {
+    sigaction(SIGINT, &old_int_, nullptr);
+    sigaction(SIGTERM, &old_term_, nullptr);
+    g_scope_depth.fetch_sub(1);
+}
+
+bool InterruptScope::requested() { return g_stop.load(); }
+
 std::vector<std::string> tshark_argv(const Tshark& ts, const std::string& capture) {
     std::vector<std::string> argv = ts.command;
     argv.insert(argv.end(), ts.extra_args.begin(), ts.extra_args.end());
@@ -296,7 +295,7 @@ RunSummary run_captures(const std::vector<CaptureInput>& captures, const Tshark&
     const size_t n = captures.size();
     if (n == 0) return summary;
 
-    StopSignals signals;
+    InterruptScope signals;
     auto t0 = Clock::now();
     unsigned hw = std::max(1u, std::thread::hardware_concurrency());
     unsigned jobs = std::max(1u, std::min<unsigned>(opt.jobs ? opt.jobs : hw, static_cast<unsigned>(n)));

@@ -14,6 +14,7 @@
 
 #include "run/captures.hpp"
 
+#include <csignal>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -40,6 +41,21 @@ std::vector<std::string> tshark_argv(const Tshark& ts, const std::string& captur
 // nullopt when tshark runs and the plugin's fields are registered; otherwise one sentence saying
 // what is wrong and how to fix it (tshark missing, plugin not loaded, tshark failing).
 std::optional<std::string> check_tshark(const Tshark& ts);
+
+// SIGINT/SIGTERM handling for the lifetime of the object: the first signal only sets a flag
+// (requested()), the previous handlers are restored on destruction. Nests: the flag is reset only
+// by the outermost scope. run_captures() opens one itself; callers open an outer one to cover
+// their later stages too.
+class InterruptScope {
+public:
+    InterruptScope();
+    ~InterruptScope();
+    InterruptScope(const InterruptScope&) = delete;
+    InterruptScope& operator=(const InterruptScope&) = delete;
+    static bool requested();
+private:
+    struct sigaction old_int_ {}, old_term_ {};
+};
 
 enum class CaptureStatus { Ok, Truncated, Failed, Interrupted };
 const char* to_string(CaptureStatus s);
