@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Installs every Debian 12 package moneroscope needs to build, test and run.
 # Idempotent; needs root (apt-get). Add new packages to the lists below, never elsewhere.
+#   scripts/deps.sh        build + run packages (README command 1)
+#   scripts/deps.sh test   also the test packages (browser, GUI, namespaces; README command 2)
 set -euo pipefail
+want=${1:-run}
 
 BUILD_PKGS=(
   build-essential cmake pkgconf git
@@ -26,7 +29,9 @@ export DEBIAN_FRONTEND=noninteractive
 # tshark asks whether non-root users may capture; answer once, non-interactively.
 echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections
 missing=()
-for p in "${BUILD_PKGS[@]}" "${RUN_PKGS[@]}" "${TEST_PKGS[@]}" ${MSC_EXTRA_PKGS:-}; do
+pkgs=("${BUILD_PKGS[@]}" "${RUN_PKGS[@]}")
+[ "$want" = test ] && pkgs+=("${TEST_PKGS[@]}")
+for p in "${pkgs[@]}" ${MSC_EXTRA_PKGS:-}; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 if [ ${#missing[@]} -gt 0 ]; then

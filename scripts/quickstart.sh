@@ -8,7 +8,7 @@ cd "$here"
 mode=${1:-sample}
 jobs=$(nproc)
 
-bash scripts/deps.sh
+bash scripts/deps.sh "$mode"
 
 build() { # build DIR [cmake args...]
   local dir=$1; shift
