@@ -36,7 +36,7 @@ root=$(cd "$here/../.." && pwd)
 census="$root/tests/tools/levin_census.py"
 rpc="$here/rpc.py"
 
-NAME=monerod-regtest
+NAME=regtest-4nodes
 OUTDIR="$root/tests/corpus/real"
 NODES=4
 DURATION=480
@@ -333,7 +333,7 @@ DUMPCAP_PID=$!
 for _ in $(seq 1 50); do [ -s "$CAP" ] && break; sleep 0.2; done
 [ -s "$CAP" ] || die 5 "dumpcap did not start: $(cat "$TMP/dumpcap.log")"
 T0=$(date +%s)
-event capture_start "\"file\":\"$NAME.pcapng\""
+event capture_start ""
 
 # nodes 1..N-1 now; the last node joins later so that chain sync (2006/2007/2003/2004) and the
 # txpool complement (2010) appear on the wire.
