@@ -114,11 +114,6 @@ class CaptureError(Exception):
 # capture readers: yield (frame_no, ts_ns, linktype, data, orig_len)
 
 
-def _read_exact(f, n):
-    b = f.read(n)
-    return b
-
-
 def read_capture(path, errors):
     with open(path, "rb") as f:
         magic = f.read(4)
@@ -806,7 +801,7 @@ class Census:
         self.gaps = 0
         self.errors = 0
         self.error_samples = []
-        self.seg_token = 0
+        self.frame_ts = {}
         self.s = new_summary()
 
     def error(self, text, levin=True):
@@ -859,7 +854,6 @@ class Census:
         if d is None:
             d = Direction(LevinParser(self, st.idx, src, sport, dst, dport))
             st.dirs[ka] = d
-        self.seg_token += 1
         if syn:
             if d.next_seq is None:
                 d.next_seq = seq + 1
@@ -1065,7 +1059,6 @@ def add_summaries(a, b):
 def census_file(path, keep_messages=False, max_errors=MAX_ERROR_SAMPLES):
     """Measure one capture.  Returns {"file", "error", "summary"[, "messages"]}; never raises."""
     c = Census(path, keep_messages, max_errors)
-    c.frame_ts = {}
     fatal = None
     try:
         errs = []
