@@ -274,6 +274,21 @@ private:
 bool EkLineParser::string(std::string_view& out) {
     // *p_ == '"'
     const char* s = ++p_;
+    // Fast path: find the closing quote with memchr (SIMD in glibc), then check the span for
+    // escapes and control characters in one branch-free pass.
+    const char* q = static_cast<const char*>(std::memchr(p_, '"', size_t(end_ - p_)));
+    if (q) {
+        unsigned bad = 0;
+        for (const char* k = p_; k < q; ++k) {
+            const unsigned char c = static_cast<unsigned char>(*k);
+            bad |= unsigned(c < 0x20) | unsigned(c == '\\');
+        }
+        if (!bad) {
+            out = std::string_view(s, size_t(q - s));
+            p_ = q + 1;
+            return true;
+        }
+    }
     while (p_ < end_) {
         const unsigned char c = static_cast<unsigned char>(*p_);
         if (c == '"') {
