@@ -10,6 +10,7 @@ BUILD_PKGS=(
   build-essential cmake pkgconf git
   libwireshark-dev libwsutil-dev libwiretap-dev libglib2.0-dev
   nlohmann-json3-dev libmaxminddb-dev doctest-dev libcli11-dev
+  clang-14 libclang-rt-14-dev
 )
 RUN_PKGS=(
   tshark wireshark-common
@@ -19,6 +20,7 @@ RUN_PKGS=(
 TEST_PKGS=(
   iproute2 util-linux
   chromium xvfb xauth wireshark-qt imagemagick
+  time
 )
 
 if [ "$(id -u)" -ne 0 ]; then

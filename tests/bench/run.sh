@@ -1,0 +1,148 @@
+#!/usr/bin/env bash
+# moneroscope benchmark (prints figures; not a timed test). See docs/performance.md.
+#
+# Generates a synthetic capture set with msc-synth's scale scenario (several vantage points,
+# data/pcapng/<vantage>/scale.pcapng layout) and measures, on the same machine and in one run:
+#   1. bare    tshark -r with the plugin, every capture, all cores   (the floor of the architecture)
+#   2. ek      the contract ek export (docs/ek-contract.md §1), all cores, ek files kept
+#   3. analyze moneroscope analyze on those ek files                  (post-processor alone)
+#   4. run     moneroscope run on the captures (tshark + analyse, end to end)
+#   5. sim     msc-bench-similarity: exact peer-list Jaccard join over --sim-lists lists (2 threads)
+# For each: wall and CPU (user+sys, children included) seconds, peak RSS (largest process),
+# packets/s and MB/s of capture; then the ratios against the issue #6 targets.
+#
+# Usage: run.sh [--scale K] [--vantages V] [--build DIR] [--work DIR] [--jobs N] [--keep]
+#               [--sim-lists N] [--skip STEP]... [--reuse]
+#   --scale K       msc-synth --scale per vantage (default 48: 4 x 48 x ~26.4k = ~5.1 M Levin messages,
+#                   ~7 GB of pcapng - paper scale; use e.g. --scale 1 for a quick look)
+#   --vantages V    number of vantage points (default 4)
+#   --build DIR     build directory with msc-synth, the plugin, moneroscope (default <repo>/build)
+#   --work DIR      where captures, ek and outputs go (default: mktemp -d under /var/tmp)
+#   --jobs N        parallel tshark processes (default: nproc)
+#   --sim-lists N   peer lists for step 5 (default 700000; 0 = skip)
+#   --skip STEP     skip bare|ek|analyze|run|sim (repeatable)
+#   --reuse         keep captures already present in --work (do not regenerate)
+#   --keep          keep --work afterwards (default: deleted unless --work was given)
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+scale=48 vantages=4 build=$repo/build work="" jobs=$(nproc) keep=0 simlists=700000 reuse=0 skip=" "
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --scale) scale=$2; shift 2;;
+    --vantages) vantages=$2; shift 2;;
+    --build) build=$2; shift 2;;
+    --work) work=$2; keep=1; shift 2;;
+    --jobs) jobs=$2; shift 2;;
+    --sim-lists) simlists=$2; shift 2;;
+    --skip) skip="$skip$2 "; shift 2;;
+    --reuse) reuse=1; shift;;
+    --keep) keep=1; shift;;
+    *) sed -n '2,27p' "$0" >&2; exit 2;;
+  esac
+done
+build=$(cd "$build" && pwd) || exit 2
+synth=$build/tests/synth/msc-synth
+msc=$build/postproc/cli/moneroscope
+simb=$build/postproc/metrics/msc-bench-similarity
+tsh=$repo/tests/tshark-msc
+[ -x /usr/bin/time ] || { echo "run.sh: /usr/bin/time missing (Debian package 'time', scripts/deps.sh)" >&2; exit 2; }
+[ -x "$synth" ] || { echo "run.sh: $synth missing (build target msc-synth)" >&2; exit 2; }
+[ -f "$build/msc-plugin.env" ] || { echo "run.sh: plugin not built in $build" >&2; exit 2; }
+if grep -q '^MSC_PLUGIN_SANITIZE=1' "$build/msc-plugin.env"; then
+  echo "run.sh: warning: $build is a sanitizer build; figures are not representative" >&2
+fi
+if [ -z "$work" ]; then work=$(mktemp -d /var/tmp/msc-bench.XXXXXX); fi
+[ $keep = 1 ] || trap 'rm -rf "$work"' EXIT
+mkdir -p "$work/data/pcapng" "$work/ek" "$work/out"
+chmod 0755 "$work" "$work/data" "$work/data/pcapng" "$work/ek"   # tshark-msc runs tshark as uid 65534 under root
+skipped() { case "$skip" in *" $1 "*) return 0;; esac; return 1; }
+export MSC_BUILD_DIR=$build
+
+echo "== moneroscope bench: $(date -u +%FT%TZ) on $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')), load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "   $( "$tsh" -v 2>/dev/null | head -1), scale $scale x $vantages vantages, jobs $jobs, work $work"
+
+# ---- capture set ----------------------------------------------------------------------------
+vips=()
+for ((v = 1; v <= vantages; v++)); do
+  d=$work/data/pcapng/v$v
+  if [ $reuse = 0 ] || ! [ -s "$d/scale.pcapng" ]; then
+    mkdir -p "$d"; chmod 0755 "$d"
+    "$synth" --scenario scale --scale "$scale" --seed "$v" --out "$d" || exit 1
+  fi
+  chmod 0644 "$d"/*.pcapng
+  vips+=(-V "v$v=198.51.100.10")   # the scale scenario's vantage address
+done
+caps=("$work"/data/pcapng/v*/scale.pcapng)
+bytes=$(cat "${caps[@]}" | wc -c)
+pkts=0
+for c in "${caps[@]}"; do pkts=$((pkts + $(capinfos -c -M "$c" | awk '/Number of packets/ {print $NF}'))); done
+mb=$(awk -v b="$bytes" 'BEGIN{printf "%.1f", b/1e6}')
+echo "   captures: ${#caps[@]} files, $pkts packets, $mb MB"
+
+# ---- measuring --------------------------------------------------------------------------------
+declare -A WALL CPU RSS
+measure() {   # measure NAME command...   (runs under /usr/bin/time -v)
+  local name=$1; shift
+  local tf=$work/time.$name
+  /usr/bin/time -v -o "$tf" "$@"
+  local rc=$?
+  WALL[$name]=$(awk -F': ' '/Elapsed \(wall clock\)/ {n=split($2,a,":"); s=0; for(i=1;i<=n;i++) s=s*60+a[i]; print s}' "$tf")
+  CPU[$name]=$(awk -F': ' '/User time/ {u=$2} /System time/ {s=$2} END {print u+s}' "$tf")
+  RSS[$name]=$(awk -F': ' '/Maximum resident set size/ {printf "%.0f", $2/1024}' "$tf")
+  printf '%-8s wall %8.1f s  cpu %8.1f s  peak_rss %6s MB  %10.0f pkt/s  %7.1f MB/s  (exit %d)\n' "$name" \
+    "${WALL[$name]}" "${CPU[$name]}" "${RSS[$name]}" \
+    "$(awk -v p="$pkts" -v w="${WALL[$name]}" 'BEGIN{print (w>0)?p/w:0}')" \
+    "$(awk -v b="$bytes" -v w="${WALL[$name]}" 'BEGIN{print (w>0)?b/1e6/w:0}')" $rc
+  return $rc
+}
+export tsh work
+if ! skipped bare; then
+  measure bare bash -c 'printf "%s\0" "$@" | xargs -0 -P '"$jobs"' -I{} "$tsh" -n -r {} >/dev/null' _ "${caps[@]}"
+fi
+if ! skipped ek; then
+  measure ek bash -c 'printf "%s\0" "$@" | xargs -0 -P '"$jobs"' -I{} bash -c '"'"'v=$(basename "$(dirname "$1")"); "$tsh" -n -r "$1" -T ek -J monero -Y monero -o monero.payload_tree:FALSE > "$work/ek/$v.ek"'"'"' _ {}' _ "${caps[@]}"
+  ekmb=$(cat "$work"/ek/*.ek | wc -c | awk '{printf "%.1f", $1/1e6}')
+  msgs=$(cat "$work"/ek/*.ek | grep -o '"monero_monero_command"' | wc -l)
+  lists=$(cat "$work"/ek/*.ek | grep -o '"monero_monero_peerlist_count"' | wc -l)
+  echo "         ek: $ekmb MB, $msgs Levin messages, $lists peer lists"
+fi
+if [ -x "$msc" ]; then
+  if ! skipped analyze && [ -n "$(ls "$work"/ek/*.ek 2>/dev/null)" ]; then
+    args=()
+    for f in "$work"/ek/*.ek; do args+=("$(basename "$f" .ek)=$f"); done
+    measure analyze "$msc" analyze "${args[@]}" "${vips[@]}" --out "$work/out/analyze" --quiet
+  fi
+  if ! skipped run; then
+    measure run "$msc" run "$work/data/pcapng" --tshark "$tsh" --jobs "$jobs" "${vips[@]}" --out "$work/out/run" --quiet --progress never
+  fi
+else
+  echo "analyze/run: $msc not built - skipped"
+fi
+if ! skipped sim && [ "$simlists" != 0 ]; then
+  if [ -x "$simb" ]; then
+    measure sim "$simb" --lists "$simlists" --threads 2
+  else
+    echo "sim: $simb not built - skipped"
+  fi
+fi
+
+# ---- ratios ----------------------------------------------------------------------------------
+echo "== targets (issue #6)"
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN{ if (b>0) printf "%.2f", a/b; else print "n/a"}'; }
+verdict() { awk -v x="$1" -v t="$2" 'BEGIN{ if (x=="n/a") print "n/a"; else print (x<=t)?"MET":"NOT MET"}'; }
+if [ -n "${WALL[run]:-}" ] && [ -n "${WALL[bare]:-}" ]; then
+  r=$(ratio "${WALL[run]}" "${WALL[bare]}"); echo "run wall / bare wall         = $r   (target <= 2.00: $(verdict "$r" 2))"
+fi
+if [ -n "${CPU[analyze]:-}" ] && [ -n "${CPU[ek]:-}" ]; then
+  r=$(ratio "${CPU[analyze]}" "${CPU[ek]}"); echo "analyze cpu / ek tshark cpu  = $r   (target <= 0.20: $(verdict "$r" 0.2))"
+fi
+if [ -n "${WALL[ek]:-}" ] && [ -n "${WALL[bare]:-}" ]; then
+  echo "ek wall / bare wall          = $(ratio "${WALL[ek]}" "${WALL[bare]}")"
+fi
+if [ -n "${WALL[sim]:-}" ]; then
+  echo "similarity ($simlists lists)  = ${WALL[sim]} s  (target < 60 s on 2 cores: $(verdict "$(ratio "${WALL[sim]}" 60)" 0.9999))"
+fi
+peak=0
+for k in "${!RSS[@]}"; do [ "${RSS[$k]}" -gt "$peak" ] && peak=${RSS[$k]}; done
+echo "peak RSS (largest process)   = $peak MB  (target <= 1024 MB: $( [ "$peak" -le 1024 ] && echo MET || echo NOT MET))"
