@@ -743,7 +743,7 @@ void scenario_anomalies(Builder& b) {
   for (int k = 0; k < 3; ++k) b.session({st[0], &v, at(300 + 200 * k), 400 * kMs, 0, false, false});
 
   // sf_omission: v0.17-like node (no support_flags; 1007 after every handshake)
-  Node& sf = b.node("sf1", "192.0.2.131");
+  Node& sf = b.node("sf1", "198.18.131.131");
   sf.white = b.standard_white(60, 2, 10);
   sf.nd.support_flags.reset();
   sf.old_node = true;
@@ -770,7 +770,7 @@ void scenario_anomalies(Builder& b) {
     std::vector<PeerEntry> clone;
     auto base = b.standard_white(100, 3, 0);
     for (size_t i = 0; i < 250; ++i) clone.push_back(base[i]);
-    const char* ps_ips[] = {"198.18.61.151", "198.19.62.152", "198.18.163.153", "198.19.164.154", "192.0.2.155"};
+    const char* ps_ips[] = {"198.18.61.151", "198.19.62.152", "198.18.163.153", "198.19.164.154", "198.18.155.155"};
     for (int i = 0; i < 5; ++i) {
       Node& p = b.node("ps" + std::to_string(i + 1), ps_ips[i]);
       p.white = clone;
@@ -783,7 +783,7 @@ void scenario_anomalies(Builder& b) {
   }
 
   // id_anomaly (a): one IP reusing an old peer_id (A -> B -> A)
-  Node& idr = standard_peer(b, "id1", "203.0.113.171");
+  Node& idr = standard_peer(b, "id1", "198.18.171.171");
   {
     const uint64_t A = r.next(), B = r.next();
     idr.id_seq = {A, B, A};
@@ -795,7 +795,7 @@ void scenario_anomalies(Builder& b) {
   // id_anomaly (b): two IPs with 3 ids each sharing one id -> one ID:IP cluster
   {
     const uint64_t x1 = r.next(), x2 = r.next(), x3 = r.next(), x4 = r.next(), x5 = r.next();
-    Node& c1 = b.node("ic1", "192.0.2.181");
+    Node& c1 = b.node("ic1", "198.18.181.181");
     Node& c2 = b.node("ic2", "198.19.182.182");
     c1.id_seq = {x1, x2, x3};
     c2.id_seq = {x3, x4, x5};
@@ -816,7 +816,7 @@ void scenario_anomalies(Builder& b) {
   sl.classes = {"short_lived"};
   sl.why = "14 connections with handshake then close after ~0.4 s";
   for (int k = 0; k < 14; ++k) b.session({&sl, &v, at(100 + 97 * k), 400 * kMs, 0, false, false});
-  Node& sl2 = b.node("sl2", "203.0.113.192");
+  Node& sl2 = b.node("sl2", "198.19.192.192");
   sl2.nd.my_port = 0;
   sl2.sig_only = true;
   sl2.classes = {"short_lived", "sig_only"};
@@ -852,7 +852,7 @@ void scenario_anomalies(Builder& b) {
   tt.classes = {"throttled_ts"};
   tt.why = "sends timed sync every 180 s on a 19 min connection";
   b.session({&tt, &v, at(20), 1140 * kSec, 0});
-  Node& tt2 = b.node("tt2", "192.0.2.212");
+  Node& tt2 = b.node("tt2", "198.18.212.212");
   tt2.white = b.standard_white(60, 2, 0);
   tt2.ts_interval = 150 * kSec;
   tt2.nd.support_flags.reset();
