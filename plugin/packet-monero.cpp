@@ -38,22 +38,19 @@ extern "C" {  // these headers lack __cplusplus guards in 4.0
 #define MSC_WS44 1
 #include <wsutil/plugins.h>
 typedef bool msc_bool;
+#define MSC_TEXT(p) reinterpret_cast<const char*>(p)
 #else
 #define MSC_WS44 0
 typedef gboolean msc_bool;
+#define MSC_TEXT(p) reinterpret_cast<const guchar*>(p)
 #endif
 
 // Epoch times (frame_time, stream_start, peer.last_seen, node_data.local_time) must appear in ek
-// as "<sec>.<nsec>" (docs/ek-contract.md §2). 4.0 has no ABSOLUTE_TIME_UNIX display and writes
-// FT_ABSOLUTE_TIME as ISO-8601 in ek, so there they are FT_RELATIVE_TIME since the epoch, exactly
-// like 4.0's own frame.time_epoch.
-#if MSC_WS44
-#define MSC_TIME_FT FT_ABSOLUTE_TIME
-#define MSC_TIME_DISPLAY ABSOLUTE_TIME_UNIX
-#else
+// as "<sec>.<nsec>" (docs/ek-contract.md §2). Both 4.0 and 4.4 write FT_ABSOLUTE_TIME as ISO-8601
+// in ek (whatever the display), so these fields are FT_RELATIVE_TIME since the Unix epoch, like
+// 4.0's own frame.time_epoch (verified on 4.0.17 and 4.4.19).
 #define MSC_TIME_FT FT_RELATIVE_TIME
 #define MSC_TIME_DISPLAY BASE_NONE
-#endif
 
 #ifndef MSC_PLUGIN_VERSION
 #define MSC_PLUGIN_VERSION "0.1.0"
@@ -265,7 +262,7 @@ ConvState* get_conv_state(packet_info* pinfo, int* dir) {
 }
 
 template <class T>
-gboolean delete_cb(wmem_allocator_t*, wmem_cb_event_t, void* p) {
+msc_bool delete_cb(wmem_allocator_t*, wmem_cb_event_t, void* p) {
   delete static_cast<T*>(p);
   return FALSE;
 }
@@ -347,9 +344,9 @@ void add_generic_tree(const MsgCtx& c, proto_tree* ptree, const levin::WalkResul
       char* key = static_cast<char*>(wmem_alloc(c.pinfo->pool, nd.key_len + 1u));
       std::memcpy(key, c.body + nd.key_off, nd.key_len);
       key[nd.key_len] = '\0';
-      proto_item_set_text(it, "%s", format_text(c.pinfo->pool, reinterpret_cast<const guchar*>(key), nd.key_len));
+      proto_item_set_text(it, "%s", format_text(c.pinfo->pool, MSC_TEXT(key), nd.key_len));
       proto_tree_add_string(st, hf_item_key, c.tvb, c.body_off + static_cast<int>(nd.key_off), nd.key_len,
-                            format_text(c.pinfo->pool, reinterpret_cast<const guchar*>(key), nd.key_len));
+                            format_text(c.pinfo->pool, MSC_TEXT(key), nd.key_len));
       proto_tree_add_uint(st, hf_item_type, c.tvb, c.body_off + static_cast<int>(nd.key_off + nd.key_len), 1,
                           nd.base_type);
       proto_tree_add_boolean(st, hf_item_array, c.tvb, c.body_off + static_cast<int>(nd.key_off + nd.key_len), 1,
@@ -925,14 +922,14 @@ void dissect_message(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree, int of
           if (ei == nullptr || ++shown > 64) continue;
           const std::string key = sd.node < w.nodes.size() ? levin::node_key(body, w.nodes[sd.node]) : std::string();
           expert_add_info_format(pinfo, pitem, ei, "%s%s%s", levin::schema_issue_name(sd.issue),
-                                 key.empty() ? "" : ": ", key.empty() ? "" : format_text(pinfo->pool, reinterpret_cast<const guchar*>(key.data()), key.size()));
+                                 key.empty() ? "" : ": ", key.empty() ? "" : format_text(pinfo->pool, MSC_TEXT(key.data()), key.size()));
         }
         // info column key facts
         if (s.has_peerlist) wmem_strbuf_append_printf(info, ", %u peers", static_cast<unsigned>(s.peers.size()));
         if (s.has_height) wmem_strbuf_append_printf(info, ", height %" PRIu64, s.height);
         if (s.has_node_data && !s.has_support_flags && h.command == 1001) wmem_strbuf_append(info, ", no support_flags");
         if (s.last_seen_entries) wmem_strbuf_append_printf(info, ", %u last_seen", s.last_seen_entries);
-        if (s.has_ping_status) wmem_strbuf_append_printf(info, ", status %s", format_text(pinfo->pool, reinterpret_cast<const guchar*>(s.ping_status.c_str()), s.ping_status.size()));
+        if (s.has_ping_status) wmem_strbuf_append_printf(info, ", status %s", format_text(pinfo->pool, MSC_TEXT(s.ping_status.c_str()), s.ping_status.size()));
         if (s.has_support_flags_resp) wmem_strbuf_append_printf(info, ", flags 0x%x", s.support_flags_resp);
         if (h.command == 2002) wmem_strbuf_append_printf(info, ", %u txs, %s", s.tx_count, s.fluff ? "fluff" : "stem");
         if (s.has_current_height) wmem_strbuf_append_printf(info, ", height %" PRIu64, s.current_height);
@@ -1352,7 +1349,12 @@ void proto_register_monero() {
   module_t* pm = prefs_register_protocol(proto_owner, nullptr);
   prefs_register_bool_preference(pm, "desegment", "Reassemble Levin messages spanning TCP segments",
                                  "Needs TCP's \"Allow subdissector to reassemble TCP streams\"", &pref_desegment);
-  prefs_register_bool_preference(pm, "payload_tree", "Show the generic key/type/value tree",
+  // "payload_tree" lives in the "monero" preference module on every version, so the ek invocation
+  // (-o monero.payload_tree:FALSE) is the same; on 4.4+ that module is the built-in's (the name
+  // does not clash with its only preference, "desegment").
+  module_t* tm = proto_owner == proto_monero ? pm : prefs_find_module("monero");
+  if (tm == nullptr) tm = pm;
+  prefs_register_bool_preference(tm, "payload_tree", "Show the generic key/type/value tree (moneroscope)",
                                  "monero.payload.item.* items compatible with the built-in dissector", &pref_payload_tree);
 
   reassembly_table_register(&levin_reassembly_table, &addresses_ports_reassembly_table_functions);

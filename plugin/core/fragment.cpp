@@ -16,7 +16,7 @@ FragmentReassembler::Result FragmentReassembler::feed(uint32_t flags, const uint
     r.event = Event::Dummy;
     return r;
   }
-  if (body == nullptr) len = 0;
+  if (body == nullptr && store_) len = 0;  // state-only mode needs the length only
   if (b || !active_) {
     // B starts a new reassembly; a middle/end without one starts an orphan reassembly
     buf_.clear();

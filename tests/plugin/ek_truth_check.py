@@ -44,6 +44,7 @@ def run_ek(wrapper, path, extra=()):
            "monero.payload_tree:FALSE", *extra]
     out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
     msgs = {}
+    inner = []
     for line in out.splitlines():
         if not line.startswith('{"timestamp"'):
             continue
@@ -54,9 +55,14 @@ def run_ek(wrapper, path, extra=()):
         for o in objs:
             if one(o, "command") is None:
                 continue
+            if one(o, "fragment_inner") is True:
+                # message reassembled from Levin fragments: the truth lists only the buckets
+                inner.append((int(one(o, "frame")), one(o, "command")))
+                continue
             frame = int(one(o, "frame"))
             msgs[(frame, idx)] = o
             idx += 1
+    msgs["inner"] = inner
     return msgs
 
 
@@ -72,6 +78,12 @@ def main():
     for fi, f in enumerate(truth["files"]):
         path = corpus + "/" + f["name"]
         got = run_ek(wrapper, path)
+        inner = got.pop("inner")
+        # every completed fragment sequence (flags E) yields exactly one reassembled inner message
+        ends = [m["frame"] for m in truth["messages"] if m["file"] == fi and m["msg_type"] == 5]
+        if sorted(f for f, _ in inner) != sorted(ends):
+            print("FRAGMENTS", f["name"], "fragment-end frames", ends, "inner messages", inner)
+            bad += 1
         want = [m for m in truth["messages"] if m["file"] == fi]
         for m in want:
             key = (m["frame"], m["index_in_frame"])

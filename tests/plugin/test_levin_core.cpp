@@ -655,4 +655,11 @@ TEST_CASE("fragment reassembly: orphan end, restart, too short, overflow") {
   st.feed(0x04, body.data(), 40);
   CHECK(st.feed(0x08, body.data(), 40).event == FragmentReassembler::Event::Completed);
   CHECK(st.message().empty());
+  // state-only mode as used by the dissector: no body pointer, lengths only
+  FragmentReassembler so(1000, false);
+  CHECK(so.feed(0x04, nullptr, 3039 % 1000).event == FragmentReassembler::Event::Started);
+  CHECK(so.feed(0x00, nullptr, 39).event == FragmentReassembler::Event::Appended);
+  auto done = so.feed(0x08, nullptr, 39);
+  CHECK(done.event == FragmentReassembler::Event::Completed);
+  CHECK(done.fragment_index == 2);
 }
