@@ -1,5 +1,6 @@
 // moneroscope — command line entry point (docs/cli.md).
 #include "cli/analyze.hpp"
+#include "run/pipeline.hpp"
 
 #include <CLI/CLI.hpp>
 
@@ -87,6 +88,36 @@ int main(int argc, char** argv) {
     an->add_option("--allow", cfg.allow_cidrs, "Allow-listed IP/CIDR (repeatable)")
         ->allow_extra_args(false)->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
     an->add_option("--threads", cfg.threads, "Worker threads for the metrics")->capture_default_str();
+
+    // `run`: captures -> tshark + plugin -> analysis -> outputs + report (postproc/run/pipeline.hpp).
+    // Shares the preset/enrichment variables above; fine-grained thresholds: --keep-ek, then analyze.
+    auto* rn = app.add_subcommand("run", "Dissect captures with tshark + the plugin and analyse them "
+                                         "(files or the data/pcapng/<server_id>/ layout); writes results and report.html");
+    run::PipelineOptions ropt;
+    std::vector<std::string> rpaths, tshark_cmd;
+    std::string progress = "auto";
+    bool no_report = false;
+    rn->add_option("PATH", rpaths, "Capture file or directory (searched recursively; vantage = directory name)")->required();
+    rn->add_option("--out,-o", out_dir, "Output directory (created)")->capture_default_str();
+    rn->add_option("--jobs,-j", ropt.run.jobs, "Parallel tshark processes (default: all cores)");
+    rn->add_flag("--keep-ek", ropt.keep_ek, "Also keep the ek output in <out>/ek/<vantage>/");
+    rn->add_option("--tshark", tshark_cmd, "tshark program (and leading args), e.g. tests/tshark-msc")->expected(1, 8);
+    rn->add_option("--vantage,-V", vantage_args, "Vantage ID=IP (repeatable; ID = capture directory name)")
+        ->allow_extra_args(false)->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+    rn->add_option("--progress", progress, "Progress on stderr: auto (terminal only), always, never")
+        ->check(CLI::IsMember({"auto", "always", "never"}))->capture_default_str();
+    rn->add_flag("--no-report", no_report, "Skip figures and report.html");
+    rn->add_flag("--quiet,-q", quiet, "No summary on stdout");
+    rn->add_option("--preset", preset, "Thresholds: paper (default) or latest")
+        ->check(CLI::IsMember({"paper", "latest"}))->capture_default_str();
+    rn->add_option("--run-id", run_id, "Suffix of per-run results.tex macros")->capture_default_str();
+    rn->add_option("--asn-file", cfg.asn_file, "ASN range data (compact file or CSV start,end,asn[,org])");
+    rn->add_option("--asn-mmdb", cfg.asn_mmdb, "MaxMind-format ASN database (.mmdb)");
+    rn->add_option("--ban-list", ban_list_args, "Ban list to compare with: NAME=PATH or PATH (repeatable)")
+        ->allow_extra_args(false)->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+    rn->add_option("--allow", cfg.allow_cidrs, "Allow-listed IP/CIDR (repeatable)")
+        ->allow_extra_args(false)->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+    rn->add_option("--threads", cfg.threads, "Worker threads for the metrics")->capture_default_str();
 
     try {
         app.parse(argc, argv);
@@ -189,6 +220,36 @@ int main(int argc, char** argv) {
         opt.run.generated_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
                                    std::chrono::system_clock::now().time_since_epoch()).count();
         return cli::run_analyze(opt);
+    }
+    if (*rn) {
+        ropt.config = cfg;
+        if (!ropt.config.apply_preset(preset)) return cli::kExitUsage;
+        for (const auto& b : ban_list_args) {
+            const size_t eq = b.find('=');
+            ropt.config.ban_lists.emplace_back(eq == std::string::npos ? b : b.substr(0, eq),
+                                               eq == std::string::npos ? b : b.substr(eq + 1));
+        }
+        for (const auto& a : vantage_args) {
+            cli::VantageOpt v;
+            std::string err;
+            if (!cli::parse_vantage_arg(a, v, err)) {
+                std::cerr << "moneroscope run: " << err << "\n";
+                return cli::kExitUsage;
+            }
+            if (v.ip) ropt.vantage_ips.emplace_back(v.id, *v.ip);
+        }
+        ropt.paths = rpaths;
+        ropt.out_dir = out_dir;
+        ropt.quiet = quiet;
+        ropt.report = !no_report;
+        if (!tshark_cmd.empty()) ropt.tshark.command = tshark_cmd;
+        ropt.run.progress = progress == "always" ? run::ProgressMode::Always
+                            : progress == "never" ? run::ProgressMode::Never : run::ProgressMode::Auto;
+        ropt.info.run_id = run_id;
+        ropt.info.command_line.assign(argv, argv + argc);
+        ropt.info.generated_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                     std::chrono::system_clock::now().time_since_epoch()).count();
+        return run::run_pipeline(ropt);
     }
     return cli::kExitUsage;
 }
