@@ -1,6 +1,7 @@
 // Subnets and ASNs (analysis-methods.md §5.1, §5.2, §6.7, §6.8): /24 (IPv6: /ipv6_subnet_bits)
 // saturation over the connecting IPs C (vantage IPs excluded), the Sub set (C inside the top-N
-// subnets by distinct connecting IPs; ties by subnet address, deterministic), the Ban set (C on
+// subnets by distinct connecting IPs; subnets tied with the (N+1)-th are excluded, so the set is
+// deterministic — the reference breaks such ties arbitrarily), the Ban set (C on
 // the selected ban list, prefix matching), LinkingLion by ASN number, distinct ASNs of C and of
 // C ∪ peer-list IPs (unmapped IPs are not an ASN).
 #include "metrics/internal.hpp"
@@ -59,7 +60,14 @@ void subnets(const Ctx& ctx, AnalysisResult& r) {
         if (a.second != b.second) return a.second > b.second;
         return ctx.subnet_addr[a.first] < ctx.subnet_addr[b.first];
     });
-    if (counts.size() > cfg.sub_top_subnets) counts.resize(cfg.sub_top_subnets);
+    // Top N without arbitrary ties: when there are more than N subnets, keep only those with more
+    // connecting IPs than the (N+1)-th (a tie across the cut excludes the whole tie).
+    if (counts.size() > cfg.sub_top_subnets) {
+        const uint32_t cut = counts[cfg.sub_top_subnets].second;
+        size_t keep = 0;
+        while (keep < cfg.sub_top_subnets && counts[keep].second > cut) ++keep;
+        counts.resize(keep);
+    }
     r.top_subnets.clear();
     std::unordered_map<uint32_t, size_t> top;
     for (const auto& [sn, n] : counts) {

@@ -441,6 +441,14 @@ TEST_CASE("summary: C excludes vantages, NS share, reachable, Sub, overlap, ban 
     CHECK(r.overlap.asns[0][0] == 2);
     CHECK(r.overlap.ips[size_t(AnomalyClass::Sub)][size_t(AnomalyClass::Sub)] == 7);
     CHECK(macro(r, "totalSusPeers") == 2);
+    // Ties across the cut are excluded: top 2 of {7, 1, 1, 1, 1} keeps only the 7-IP subnet.
+    cfg.sub_top_subnets = 2;
+    auto r2 = analyze(b.m, cfg, e);
+    CHECK(r2.top_subnets.size() == 1);
+    CHECK(r2.overlap.ips[size_t(AnomalyClass::Sub)][size_t(AnomalyClass::Sub)] == 7);
+    cfg.sub_top_subnets = 15;   // fewer subnets than N: all of them
+    auto r3 = analyze(b.m, cfg, e);
+    CHECK(r3.top_subnets.size() == 5);
 }
 
 TEST_CASE("saturation: share of anomalous connections over active seconds, mean active count") {
