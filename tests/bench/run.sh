@@ -22,11 +22,12 @@
 #   --sim-lists N   peer lists for step 5 (default 700000; 0 = skip)
 #   --skip STEP     skip bare|ek|analyze|run|sim (repeatable)
 #   --reuse         keep captures already present in --work (do not regenerate)
+#   --moneroscope P / --sim-bench P   use these binaries instead of the ones in --build
 #   --keep          keep --work afterwards (default: deleted unless --work was given)
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
-scale=48 vantages=4 build=$repo/build work="" jobs=$(nproc) keep=0 simlists=700000 reuse=0 skip=" "
+scale=48 vantages=4 build=$repo/build work="" msc_bin="" sim_bin="" jobs=$(nproc) keep=0 simlists=700000 reuse=0 skip=" "
 while [ $# -gt 0 ]; do
   case "$1" in
     --scale) scale=$2; shift 2;;
@@ -37,14 +38,16 @@ while [ $# -gt 0 ]; do
     --sim-lists) simlists=$2; shift 2;;
     --skip) skip="$skip$2 "; shift 2;;
     --reuse) reuse=1; shift;;
+    --moneroscope) msc_bin=$2; shift 2;;
+    --sim-bench) sim_bin=$2; shift 2;;
     --keep) keep=1; shift;;
-    *) sed -n '2,27p' "$0" >&2; exit 2;;
+    *) sed -n '2,29p' "$0" >&2; exit 2;;
   esac
 done
 build=$(cd "$build" && pwd) || exit 2
 synth=$build/tests/synth/msc-synth
-msc=$build/postproc/cli/moneroscope
-simb=$build/postproc/metrics/msc-bench-similarity
+msc=${msc_bin:-$build/postproc/cli/moneroscope}
+simb=${sim_bin:-$build/postproc/metrics/msc-bench-similarity}
 tsh=$repo/tests/tshark-msc
 [ -x /usr/bin/time ] || { echo "run.sh: /usr/bin/time missing (Debian package 'time', scripts/deps.sh)" >&2; exit 2; }
 [ -x "$synth" ] || { echo "run.sh: $synth missing (build target msc-synth)" >&2; exit 2; }
