@@ -922,7 +922,10 @@ void dissect_message(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree, int of
           if (ei == nullptr || ++shown > 64) continue;
           const std::string key = sd.node < w.nodes.size() ? levin::node_key(body, w.nodes[sd.node]) : std::string();
           expert_add_info_format(pinfo, pitem, ei, "%s%s%s", levin::schema_issue_name(sd.issue),
-                                 key.empty() ? "" : ": ", key.empty() ? "" : format_text(pinfo->pool, MSC_TEXT(key.data()), key.size()));
+                                 key.empty() ? "" : ": ",
+                                 // at most 40 key bytes: escaped (x4) they stay below the 240-byte expert
+                                 // label limit, where Wireshark would cut a UTF-8 sequence in half
+                                 key.empty() ? "" : format_text(pinfo->pool, MSC_TEXT(key.data()), std::min<size_t>(key.size(), 40)));
         }
         // info column key facts
         if (s.has_peerlist) wmem_strbuf_append_printf(info, ", %u peers", static_cast<unsigned>(s.peers.size()));
