@@ -17,7 +17,7 @@ int main(int argc, char** argv) {
   app.add_option("--scenario", opt.scenario, list_help)->required();
   app.add_option("--seed", opt.seed, "seed (deterministic output)")->default_val(1);
   app.add_option("--out", opt.out_dir, "output directory")->required();
-  app.add_option("--scale", opt.scale, "scale factor K for --scenario scale (K x 100 peers, K x 2 h)")->default_val(0);
+  app.add_option("--scale", opt.scale, "scale factor K for --scenario scale (K x 100 peers over 2 h, ~37 MB per unit)")->default_val(0);
   app.add_flag("--quiet", opt.quiet, "no summary line");
   CLI11_PARSE(app, argc, argv);
   try {
