@@ -120,14 +120,19 @@ def main():
         for key, o in got.items():
             print("EXTRA", f["name"], key, one(o, "command"), one(o, "flags"))
             bad += 1
-        # -Y monero.sig_only returns exactly the frames completing sig-only messages
-        out = subprocess.run([wrapper, "-n", "-r", path, "-Y", "monero.sig_only == 1", "-T", "fields",
-                              "-e", "frame.number"], check=True, capture_output=True, text=True).stdout
-        got_frames = sorted(set(int(x) for x in out.split()))
-        want_frames = sorted(set(m["frame"] for m in want if m["sig_only"]))
-        if got_frames != want_frames:
-            print("SIG_ONLY frames", f["name"], "want", want_frames, "got", got_frames)
-            bad += 1
+        # -Y monero.sig_only returns exactly the frames completing sig-only messages, in one-pass
+        # and two-pass dissection; -Y monero.sig_segment marks the 8-byte frames (one pass)
+        local = [m for m in want if m.get("first_file", fi) == fi]
+        checks = [(["-Y", "monero.sig_only == 1"], sorted(set(m["frame"] for m in local if m["sig_only"]))),
+                  (["-2", "-Y", "monero.sig_only == 1"], sorted(set(m["frame"] for m in local if m["sig_only"]))),
+                  (["-Y", "monero.sig_segment"], sorted(set(m["first_frame"] for m in local if m["sig_only"])))]
+        for args, want_frames in checks:
+            out = subprocess.run([wrapper, "-n", "-r", path, *args, "-T", "fields", "-e", "frame.number"],
+                                 check=True, capture_output=True, text=True).stdout
+            got_frames = sorted(set(int(x) for x in out.split()))
+            if got_frames != want_frames:
+                print("SIG frames", f["name"], args, "want", want_frames, "got", got_frames)
+                bad += 1
     print("checked %d messages, %d problems" % (checked, bad))
     return 1 if bad else 0
 
