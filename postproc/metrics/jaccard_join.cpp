@@ -231,12 +231,15 @@ std::vector<JoinPair> jaccard_join(const SetCollection& sets, double t, unsigned
             const uint32_t sx = rsize[x];
             const uint32_t pl = prefix_len(sx);
             if (pl == 0) continue;
-            // size filter: sy > t*sx  <=>  sy*den > num*sx
+            // size filter: sy > t*sx  <=>  sy*den > num*sx. Sizes grow with the position p, so
+            // the records passing it are a suffix [lo_p, x) of every posting range.
             const uint64_t need = num * sx;
+            const uint32_t lo_p = uint32_t(std::partition_point(rsize.begin(), rsize.begin() + long(x),
+                [&](uint32_t sy) { return uint64_t(sy) * kDen <= need; }) - rsize.begin());
             for (uint32_t i = 0; i < pl; ++i) {
                 const uint32_t w = rec[x].b[i];
-                const Post* pb = post.data() + start[w];
                 const Post* pe = post.data() + start[w + 1];
+                const Post* pb = std::partition_point(static_cast<const Post*>(post.data() + start[w]), pe, [&](const Post& q) { return q.p < lo_p; });
                 for (const Post* q = pb; q != pe && q->p < x; ++q) {
                     const uint32_t y = q->p;
                     const uint32_t sy = rsize[y];
