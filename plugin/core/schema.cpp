@@ -251,6 +251,11 @@ Semantic interpret(const uint8_t* buf, const WalkResult& w, uint32_t command, bo
     const Role r = s.roles[i];
     const uint8_t* v = buf + nd.value_off;
     PeerEntry* pe = peer_of[i] != kNone ? &s.peers[peer_of[i]] : nullptr;
+    // a value cut off by the end of the data is not a value: only containers may be partial
+    const bool container = r == Role::NodeData || r == Role::SyncData || r == Role::PeerList ||
+                           r == Role::BlockEntryObj || r == Role::Txs || r == Role::PeerAdr ||
+                           r == Role::PeerAddrObj;
+    if (!nd.complete && !container) continue;
     switch (r) {
       case Role::NodeData: s.has_node_data = true; node_data_node = static_cast<uint32_t>(i); break;
       case Role::NodeMyPort: s.has_my_port = true; s.my_port = static_cast<uint32_t>(nd.u); break;

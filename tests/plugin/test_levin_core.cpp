@@ -354,6 +354,17 @@ TEST_CASE("walker: every truncation of a valid payload is reported and keeps the
   Semantic s = interpret(b.data(), w, 1001, true);
   CHECK(s.peers.size() >= 2);
   CHECK(s.peers[0].addr == "107.200.125.246:18080");
+  // a cut inside a value: the value is not reported (no id = 0 invented for a partial entry)
+  for (size_t n = 9; n < b.size(); ++n) {
+    WalkResult wn = walk(b.data(), n);
+    Semantic sn = interpret(b.data(), wn, 1001, true);
+    for (const PeerEntry& p : sn.peers) {
+      if (p.keys & kPeerHasId) CHECK(wn.nodes[p.id_node].complete);
+      if (p.keys & kPeerHasAdr) CHECK(!p.addr.empty());
+    }
+    if (sn.has_peer_id) CHECK(sn.peer_id == 0xacacc23b48619611ULL);
+    if (sn.has_height) CHECK(sn.height == 3412345);
+  }
 }
 
 TEST_CASE("walker: malformed inputs") {
