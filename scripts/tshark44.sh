@@ -3,6 +3,8 @@
 # Debian trixie packages, without installing anything system-wide (wireshark-notes.md §11).
 #
 #   scripts/tshark44.sh [DIR]        default DIR: $MSC_WS44_DIR or /opt/moneroscope/ws44
+#   scripts/tshark44.sh --test [DIR] additionally build the plugin against it in build-ws44/ and run
+#                                    the plugin tests (ctest -L plugin) with tshark 4.4.19 (CI job)
 #
 # Idempotent: does nothing when DIR/root/usr/bin/tshark already reports 4.4.19. Result:
 #   DIR/root/usr/bin/tshark               patched (interpreter + DT_RPATH into the private root)
@@ -15,13 +17,23 @@
 # Debian package patchelf (installed on demand).
 set -euo pipefail
 VER=4.4.19-0+deb13u1
+run_tests=0
+if [ "${1:-}" = --test ]; then run_tests=1; shift; fi
 DIR=${1:-${MSC_WS44_DIR:-/opt/moneroscope/ws44}}
+repo=$(cd "$(dirname "$0")/.." && pwd)
+test_ws44() {
+  [ $run_tests = 1 ] || return 0
+  cmake -S "$repo" -B "$repo/build-ws44" -DMSC_WIRESHARK_PC_DIR="$DIR/pc44" >/dev/null
+  cmake --build "$repo/build-ws44" -j"$(nproc)" --target monero test_levin_core
+  (cd "$repo/build-ws44" && ctest -L plugin --output-on-failure)
+}
 ROOT=$DIR/root
 APT=$DIR/apt
 tshark=$ROOT/usr/bin/tshark
 
 if [ -x "$tshark" ] && "$tshark" -v 2>/dev/null | head -1 | grep -q "4\.4\.19"; then
   echo "tshark44: $tshark is ready"
+  test_ws44
   exit 0
 fi
 if ! command -v patchelf >/dev/null; then
@@ -49,3 +61,4 @@ rm -rf "$ROOT/usr/lib/x86_64-linux-gnu/wireshark/extcap"
 chmod -R a+rX "$DIR"
 printf 'MSC_TSHARK=%s\nPKG_CONFIG_PATH=%s\n' "$tshark" "$DIR/pc44" > "$DIR/env"
 "$tshark" -v | head -1
+test_ws44
