@@ -31,7 +31,7 @@ ROOT=$DIR/root
 APT=$DIR/apt
 tshark=$ROOT/usr/bin/tshark
 
-if [ -x "$tshark" ] && "$tshark" -v 2>/dev/null | head -1 | grep -q "4\.4\.19"; then
+if [ -x "$tshark" ] && grep -q "4\.4\.19" <<<"$("$tshark" -v 2>/dev/null || true)"; then
   echo "tshark44: $tshark is ready"
   test_ws44
   exit 0
@@ -60,5 +60,5 @@ sed "1s|^prefix=.*|prefix=$ROOT/usr|" "$ROOT/usr/lib/x86_64-linux-gnu/pkgconfig/
 rm -rf "$ROOT/usr/lib/x86_64-linux-gnu/wireshark/extcap"
 chmod -R a+rX "$DIR"
 printf 'MSC_TSHARK=%s\nPKG_CONFIG_PATH=%s\n' "$tshark" "$DIR/pc44" > "$DIR/env"
-"$tshark" -v | head -1
+v=$("$tshark" -v); echo "${v%%$'\n'*}"
 test_ws44
