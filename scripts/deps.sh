@@ -16,6 +16,7 @@ RUN_PKGS=(
   tshark wireshark-common
   python3
   librsvg2-bin
+  npm
 )
 TEST_PKGS=(
   iproute2 util-linux
@@ -40,3 +41,5 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
+# Default ASN data (CC BY 4.0, npm @ip-location-db/asn) for moneroscope; failure is not fatal.
+"$(dirname "$0")/asn-data.sh" || echo "scripts/deps.sh: warning: ASN data not installed (scripts/asn-data.sh)" >&2
