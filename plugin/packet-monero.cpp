@@ -26,6 +26,7 @@ extern "C" {  // these headers lack __cplusplus guards in 4.0
 #include <epan/dissectors/packet-tcp.h>
 #include <wsutil/wmem/wmem.h>
 
+#include <algorithm>
 #include <cstring>
 #include <deque>
 #include <memory>
@@ -641,7 +642,9 @@ void add_semantic(const MsgCtx& c, const levin::WalkResult& w, const levin::Sema
       case Role::DandelionFluff: proto_tree_add_boolean(c.mtree, hf_txs_fluff, c.tvb, voff, vlen, nd.u != 0); break;
       case Role::Hashes: {
         proto_item* it = proto_tree_add_item(c.mtree, hf_v_string, c.tvb, voff, vlen, ENC_NA);
-        proto_item_set_text(it, "%s (%u hashes)", levin::node_key(c.body, nd).c_str(), nd.value_len / 32);
+        proto_item_set_text(it, "%s (%u hashes)",
+                            format_text(c.pinfo->pool, MSC_TEXT(c.body + nd.key_off), std::min<size_t>(nd.key_len, 40)),
+                            nd.value_len / 32);
         add_hashes(proto_item_add_subtree(it, ett_hashes), c, nd, hf_hash, 32);
         break;
       }
@@ -669,8 +672,8 @@ void add_semantic(const MsgCtx& c, const levin::WalkResult& w, const levin::Sema
     }
   }
   if (have_cd || have_cd_top) {
-    proto_item* g = proto_tree_add_string(sync_tree ? sync_tree : c.mtree, hf_sync_cd_full, c.tvb, 0, 0,
-                                          levin::u128_to_decimal(cd_top, cd).c_str());
+    const char* full = wmem_strdup(c.pinfo->pool, levin::u128_to_decimal(cd_top, cd).c_str());
+    proto_item* g = proto_tree_add_string(sync_tree ? sync_tree : c.mtree, hf_sync_cd_full, c.tvb, 0, 0, full);
     proto_item_set_generated(g);
   }
   (void)have_sync_seed;
@@ -920,12 +923,16 @@ void dissect_message(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree, int of
         for (const levin::SchemaDiag& sd : s.issues) {
           expert_field* ei = ei_for_issue(sd.issue);
           if (ei == nullptr || ++shown > 64) continue;
-          const std::string key = sd.node < w.nodes.size() ? levin::node_key(body, w.nodes[sd.node]) : std::string();
+          // key copied into the packet pool (no C++ object alive across the epan call); at most
+          // 40 key bytes: escaped (x4) they stay below the 240-byte expert label limit, where
+          // Wireshark would cut a UTF-8 sequence in half
+          const char* key = "";
+          if (sd.node < w.nodes.size() && !w.nodes[sd.node].is_element && w.nodes[sd.node].key_len > 0) {
+            const levin::Node& kn = w.nodes[sd.node];
+            key = format_text(pinfo->pool, MSC_TEXT(body + kn.key_off), std::min<size_t>(kn.key_len, 40));
+          }
           expert_add_info_format(pinfo, pitem, ei, "%s%s%s", levin::schema_issue_name(sd.issue),
-                                 key.empty() ? "" : ": ",
-                                 // at most 40 key bytes: escaped (x4) they stay below the 240-byte expert
-                                 // label limit, where Wireshark would cut a UTF-8 sequence in half
-                                 key.empty() ? "" : format_text(pinfo->pool, MSC_TEXT(key.data()), std::min<size_t>(key.size(), 40)));
+                                 key[0] ? ": " : "", key);
         }
         // info column key facts
         if (s.has_peerlist) wmem_strbuf_append_printf(info, ", %u peers", static_cast<unsigned>(s.peers.size()));
