@@ -196,16 +196,25 @@ void draw_axes(Svg& svg, const Rect& a, const Axis& x, const Axis& y, std::strin
 
 void draw_legend(Svg& svg, const Rect& a, const std::vector<std::pair<std::string, std::string>>& items) {
     if (items.empty()) return;
+    // Long labels (AS names) are shortened so the legend does not cover the plot; the full text
+    // stays in the bars' tooltips.
+    constexpr size_t kMaxChars = 34;
+    auto shown = [&](const std::string& l) {
+        if (l.size() <= kMaxChars) return l;
+        size_t cut = kMaxChars - 1;
+        while (cut > 0 && (static_cast<unsigned char>(l[cut]) & 0xC0) == 0x80) --cut;   // UTF-8 boundary
+        return l.substr(0, cut) + "\xE2\x80\xA6";
+    };
     size_t longest = 0;
-    for (const auto& it : items) longest = std::max(longest, it.first.size());
-    double w = 26 + 6.2 * static_cast<double>(std::min<size_t>(longest, 60));
+    for (const auto& it : items) longest = std::max(longest, std::min(it.first.size(), kMaxChars));
+    double w = 26 + 6.2 * static_cast<double>(longest);
     double h = 6 + 16 * static_cast<double>(items.size());
     double x = a.x + a.w - w - 6, y = a.y + 6;
     svg.rect(x, y, w, h, "#ffffff", "#bbbbbb");
     for (size_t i = 0; i < items.size(); ++i) {
         double iy = y + 5 + 16 * static_cast<double>(i);
         svg.rect(x + 6, iy + 2, 10, 10, items[i].second);
-        svg.text(x + 22, iy + 11, items[i].first, 10);
+        svg.text(x + 22, iy + 11, shown(items[i].first), 10);
     }
 }
 

@@ -261,3 +261,12 @@ TEST_CASE("write_report without a converter still writes SVG + HTML and says how
 TEST_CASE("write_report fails loudly on an unwritable output directory") {
     CHECK_THROWS_AS(write_report(ReportData{}, "/proc/msc-no-such-dir/out"), std::runtime_error);
 }
+
+TEST_CASE("long AS names are shortened in legends but kept in tooltips") {
+    ReportData d;
+    std::string as = "AS64500 A Very Long Hosting Company Name Incorporated Worldwide";
+    d.top_subnets = {{"203.0.113.0/24", as, 3, 5}};
+    auto f = plot_top_subnets(d);
+    CHECK(f.svg.find(">" + as.substr(0, 33) + "\xE2\x80\xA6<") != std::string::npos);
+    CHECK(f.svg.find("203.0.113.0/24 (" + as + "): 3 connecting IPs") != std::string::npos);
+}
