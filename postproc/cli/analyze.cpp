@@ -21,7 +21,9 @@ namespace fs = std::filesystem;
 VantageOpt& AnalyzePlan::vantage(const std::string& id) {
     for (auto& v : vantages)
         if (v.id == id) return v;
-    vantages.push_back(VantageOpt{id, std::nullopt, std::nullopt});
+    VantageOpt v;
+    v.id = id;
+    vantages.push_back(std::move(v));
     return vantages.back();
 }
 
@@ -55,6 +57,36 @@ bool parse_vantage_arg(const std::string& arg, VantageOpt& out, std::string& err
             return false;
         }
         out.ip = *ip;
+    }
+    return true;
+}
+
+bool parse_alias(const std::string& text, VantageAlias& out) {
+    out = VantageAlias{};
+    std::string host = text, port;
+    if (!text.empty() && text.front() == '[') {
+        const size_t close = text.find(']');
+        if (close == std::string::npos) return false;
+        host = text.substr(1, close - 1);
+        const std::string rest = text.substr(close + 1);
+        if (!rest.empty()) {
+            if (rest.front() != ':') return false;
+            port = rest.substr(1);
+            if (port.empty()) return false;
+        }
+    } else if (std::count(text.begin(), text.end(), ':') == 1) {
+        const size_t colon = text.find(':');
+        host = text.substr(0, colon);
+        port = text.substr(colon + 1);
+        if (port.empty()) return false;
+    }
+    auto ip = IpAddr::parse(host);
+    if (!ip) return false;
+    out.ip = *ip;
+    if (!port.empty()) {
+        uint64_t p = 0;
+        if (!parse_uint(port, 65535, p) || p == 0) return false;
+        out.port = uint16_t(p);
     }
     return true;
 }
@@ -227,6 +259,20 @@ bool load_plan_file(const std::string& path, AnalyzePlan& plan, std::string& err
                 }
                 vo.p2p_port = uint16_t(v["p2p_port"].get<uint64_t>());
             }
+            if (v.contains("aliases")) {
+                if (!v["aliases"].is_array()) {
+                    err = path + ": vantage " + id + ": \"aliases\" must be an array of addresses";
+                    return false;
+                }
+                for (const auto& al : v["aliases"]) {
+                    VantageAlias a;
+                    if (!al.is_string() || !parse_alias(al.get<std::string>(), a)) {
+                        err = path + ": vantage " + id + ": invalid alias";
+                        return false;
+                    }
+                    vo.aliases.push_back(a);
+                }
+            }
             if (v.contains("inputs")) {
                 if (!v["inputs"].is_array()) {
                     err = path + ": vantage " + id + ": \"inputs\" must be an array of paths";
@@ -299,13 +345,20 @@ bool load_plan_file(const std::string& path, AnalyzePlan& plan, std::string& err
                 return false;
             }
             vo.p2p_port = uint16_t(p);
+        } else if (key == "alias") {
+            VantageAlias a;
+            if (!parse_alias(val, a)) {
+                err = where + "invalid alias (IP, IPv4:PORT, [IPv6] or [IPv6]:PORT)";
+                return false;
+            }
+            vo.aliases.push_back(a);
         } else if (key == "input") {
             if (!add_path(section, resolve(val), plan, err)) {
                 err = where + err;
                 return false;
             }
         } else {
-            err = where + "unknown key '" + key + "' (ip, p2p_port, input)";
+            err = where + "unknown key '" + key + "' (ip, p2p_port, alias, input)";
             return false;
         }
     }
@@ -320,8 +373,10 @@ int run_analyze(const AnalyzeOptions& opt) {
         return kExitUsage;
     }
     ModelBuilder builder(opt.builder);
-    for (const auto& v : opt.plan.vantages)
-        builder.add_vantage({v.id, v.ip, v.p2p_port.value_or(opt.default_p2p_port)});
+    for (const auto& v : opt.plan.vantages) {
+        const uint32_t idx = builder.add_vantage({v.id, v.ip, v.p2p_port.value_or(opt.default_p2p_port)});
+        for (const auto& a : v.aliases) builder.add_vantage_alias(idx, a);
+    }
 
     size_t printed = 0;
     uint64_t suppressed = 0;
@@ -335,12 +390,8 @@ int run_analyze(const AnalyzeOptions& opt) {
     };
     uint64_t index_lines = 0, without_monero = 0;
     for (const auto& in : opt.plan.inputs) {
-        const uint32_t v = builder.add_vantage({in.vantage, std::nullopt,
-                                                [&] {
-                                                    for (const auto& x : opt.plan.vantages)
-                                                        if (x.id == in.vantage && x.p2p_port) return *x.p2p_port;
-                                                    return opt.default_p2p_port;
-                                                }()});
+        const auto known = builder.find_vantage(in.vantage);
+        const uint32_t v = known ? *known : builder.add_vantage({in.vantage, std::nullopt, opt.default_p2p_port});
         const std::string name = in.path == "-" ? "<stdin>" : in.path;
         const uint32_t idx = builder.add_input(v, name);
         EkIngest ing(idx, name, [&](const LevinMessage& m) { builder.add(m); }, on_error);

@@ -24,6 +24,7 @@ struct VantageOpt {
     std::string id;
     std::optional<IpAddr> ip;        // nullopt: inferred from the traffic
     std::optional<uint16_t> p2p_port;
+    std::vector<VantageAlias> aliases;   // --vantage-alias / config "aliases"
 };
 
 struct InputSpec {
@@ -44,6 +45,9 @@ bool is_ek_name(const std::string& name);
 
 // "ID", "ID=IP" (IPv4 / IPv6). Sets err and returns false on a bad spec.
 bool parse_vantage_arg(const std::string& arg, VantageOpt& out, std::string& err);
+// An alias address: "IP", "IPv4:PORT", "[IPv6]", "[IPv6]:PORT".
+bool parse_alias(const std::string& text, VantageAlias& out);
+
 // "ID=PORT" or "PORT" (id empty: default for all vantages).
 bool parse_port_arg(const std::string& arg, std::string& id, uint16_t& port, std::string& err);
 
@@ -59,8 +63,10 @@ bool add_input_arg(const std::string& arg, const std::string& default_vantage, A
                    std::string& err);
 
 // Loads a vantage/input config file, JSON or INI (detected by the first non-blank character '{').
-//   JSON: {"vantages":[{"id":"ams","ip":"164.92.217.0","p2p_port":18080,"inputs":["ams/a.ek",…]}]}
-//   INI:  [vantage ams]  ip = 164.92.217.0  p2p_port = 18080  input = ams/a.ek  (input repeatable)
+//   JSON: {"vantages":[{"id":"ams","ip":"164.92.217.0","p2p_port":18080,"aliases":["127.0.0.1:18083"],
+//          "inputs":["ams/a.ek",…]}]}
+//   INI:  [vantage ams]  ip = 164.92.217.0  p2p_port = 18080  alias = 127.0.0.1:18083
+//         input = ams/a.ek  (alias and input repeatable)
 // Relative input paths are relative to the config file's directory. Inputs may be directories.
 bool load_plan_file(const std::string& path, AnalyzePlan& plan, std::string& err);
 

@@ -25,7 +25,7 @@ int main(int argc, char** argv) {
     app.set_version_flag("--version", "moneroscope 0.1.0");
 
     auto* an = app.add_subcommand("analyze", "Analyse ek output (files, '-' for stdin, or <dir>/<server_id>/ layout)");
-    std::vector<std::string> inputs, vantage_args, port_args, ban_list_args;
+    std::vector<std::string> inputs, vantage_args, port_args, ban_list_args, alias_args;
     std::string config_file, out_dir = "results", preset = "paper", run_id = "non";
     bool quiet = false, json = false;
     size_t max_errors = 20;
@@ -41,6 +41,9 @@ int main(int argc, char** argv) {
     an->add_option("INPUT", inputs, "ek file, '-' (stdin), ID=PATH (input of vantage ID), or a directory "
                                     "<dir>/<server_id>/*.ek|*.json|*.ndjson");
     an->add_option("--vantage,-V", vantage_args, "Vantage ID=IP (repeatable); ID alone: IP inferred")
+        ->allow_extra_args(false)->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+    an->add_option("--vantage-alias", alias_args, "Further address of a vantage: ID=IP, ID=IPv4:PORT, ID=[IPv6]:PORT "
+                                                  "(e.g. its IPv6 address, or 127.0.0.1:18083 for a local Tor hop)")
         ->allow_extra_args(false)->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
     an->add_option("--vantage-port", port_args, "Listening P2P port: ID=PORT, or PORT for all vantages (default 18080)")
         ->allow_extra_args(false)->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
@@ -197,6 +200,16 @@ int main(int argc, char** argv) {
             }
             auto& dst = opt.plan.vantage(v.id);
             if (v.ip) dst.ip = v.ip;
+        }
+        for (const auto& a : alias_args) {
+            const size_t eq = a.find('=');
+            VantageAlias al;
+            if (eq == std::string::npos || !cli::valid_vantage_id(a.substr(0, eq)) ||
+                !cli::parse_alias(a.substr(eq + 1), al)) {
+                std::cerr << "moneroscope analyze: invalid --vantage-alias " << a << " (ID=IP[:PORT])\n";
+                return cli::kExitUsage;
+            }
+            opt.plan.vantage(a.substr(0, eq)).aliases.push_back(al);
         }
         if (!config_file.empty() && !cli::load_plan_file(config_file, opt.plan, err)) {
             std::cerr << "moneroscope analyze: " << err << "\n";

@@ -152,6 +152,7 @@ constexpr FieldName kFields[] = {
     {"dstport", EkIngest::F_dstport},
     {"first_segment_len", EkIngest::F_first_segment_len},
     {"flags", EkIngest::F_flags},
+    {"fragment_inner", EkIngest::F_fragment_inner},
     {"frame", EkIngest::F_frame},
     {"frame_time", EkIngest::F_frame_time},
     {"have_to_return_data", EkIngest::F_have_to_return_data},
@@ -195,6 +196,12 @@ constexpr FieldName kFields[] = {
     {"version", EkIngest::F_version},
 };
 static_assert(sizeof(kFields) / sizeof(kFields[0]) == EkIngest::F_COUNT, "field table incomplete");
+constexpr bool fields_sorted() {
+    for (size_t i = 1; i < sizeof(kFields) / sizeof(kFields[0]); ++i)
+        if (!(kFields[i - 1].name < kFields[i].name)) return false;
+    return true;
+}
+static_assert(fields_sorted(), "kFields must be sorted by name (binary search)");
 
 int lookup_field(std::string_view key) {
     if (key.size() <= kPrefix.size() || key.compare(0, kPrefix.size(), kPrefix) != 0) return -1;
@@ -583,6 +590,13 @@ bool EkLineParser::monero_object(int depth) {
     if (ing_.fields_[EkIngest::F_command].empty()) {
         ++ing_.stats_.skipped_objects;
         return true;
+    }
+    if (!ing_.fields_[EkIngest::F_fragment_inner].empty()) {
+        const Value& v = ing_.fields_[EkIngest::F_fragment_inner][0];
+        if (v.kind == VKind::True || v.text == "1" || v.text == "True" || v.text == "true") {
+            ++ing_.stats_.fragment_inner;
+            return true;
+        }
     }
     std::string why;
     if (!ing_.build_message(why)) {

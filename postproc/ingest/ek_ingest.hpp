@@ -14,7 +14,9 @@
 //   * integers as strings (decimal, or hex with 0x) or JSON numbers; times "sec.nsec" → int64 ns
 //     exactly (integer arithmetic, no floating point).
 // Objects without monero_monero_command (e.g. the signature-segment marker) are counted in
-// skipped_objects and skipped.
+// skipped_objects and skipped; objects with monero_monero_fragment_inner = true (a message the plugin
+// reassembled from Levin fragments, Tor/I2P only) are counted in fragment_inner and skipped, so that
+// every delivered message is one message on the wire.
 //
 // Errors: a line that is not valid JSON (truncated, garbage) is skipped as a whole; a monero object
 // with a missing required field, a wrong type or an out-of-range number is skipped on its own (the
@@ -44,6 +46,8 @@ struct EkStats {
     uint64_t frames_without_monero = 0;
     uint64_t messages = 0;             // LevinMessages delivered
     uint64_t skipped_objects = 0;      // monero objects without a command
+    uint64_t fragment_inner = 0;       // messages reassembled from Levin fragments (monero.fragment_inner):
+                                       // not wire messages, skipped (their fragments are the messages)
     uint64_t malformed_lines = 0;      // lines with at least one error
     uint64_t bytes = 0;                // bytes of all lines (without newlines)
 };
@@ -88,7 +92,7 @@ public:
         F_sy_top_version, F_sy_pruning_seed,
         F_peerlist_count, F_peer_keys, F_peer_type, F_peer_addr, F_peer_id, F_peer_last_seen,
         F_peer_pruning_seed, F_peer_rpc_port, F_peer_rpc_credits_per_hash,
-        F_ping_status, F_ping_peer_id, F_support_flags, F_sig_segment,
+        F_ping_status, F_ping_peer_id, F_support_flags, F_sig_segment, F_fragment_inner,
         F_COUNT
     };
     enum class VKind : uint8_t { String, Number, True, False, Null, Other };

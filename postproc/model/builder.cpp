@@ -141,6 +141,10 @@ uint32_t ModelBuilder::add_vantage(const VantageSpec& spec) {
     return uint32_t(d_->vantages.size() - 1);
 }
 
+void ModelBuilder::add_vantage_alias(uint32_t v, const VantageAlias& alias) {
+    if (v < d_->vantages.size()) d_->vantages[v].aliases.push_back(alias);
+}
+
 std::optional<uint32_t> ModelBuilder::find_vantage(const std::string& id) const {
     for (size_t i = 0; i < d_->vantages.size(); ++i)
         if (d_->vantages[i].id == id) return uint32_t(i);
@@ -310,12 +314,27 @@ Model ModelBuilder::finish() {
     auto& peers = model.peers;
     const size_t cap = d.opt.max_evidence;
 
+    // Alias endpoints per vantage.
+    std::vector<std::vector<std::pair<IpId, int32_t>>> alias(nv);   // port -1: any
+    for (size_t v = 0; v < nv; ++v)
+        for (const auto& a : d.vantages[v].aliases)
+            alias[v].emplace_back(d.ips.intern(a.ip), a.port ? int32_t(*a.port) : -1);
+    // An alias port only matters when both ends share the address (e.g. 127.0.0.1 of a local
+    // Tor/I2P hop); otherwise the alias address is the vantage on any port (outgoing connections).
+    auto is_vantage = [&](uint32_t v, IpId ip, uint16_t port, IpId other) {
+        if (ip == kNoIp) return false;
+        if (ip == vip[v]) return true;
+        for (const auto& [aip, aport] : alias[v])
+            if (aip == ip && (aport < 0 || aport == port || other != ip)) return true;
+        return false;
+    };
+
     for (auto& [key, evs] : d.groups) {
         const uint32_t v = key.vantage;
-        const IpId me = vip[v];
+        const bool a_is_v = is_vantage(v, key.a, key.pa, key.b), b_is_v = is_vantage(v, key.b, key.pb, key.a);
         bool v_is_a;
-        if (me != kNoIp && key.a == me && key.b != me) v_is_a = true;
-        else if (me != kNoIp && key.b == me && key.a != me) v_is_a = false;
+        if (a_is_v && !b_is_v) v_is_a = true;
+        else if (b_is_v && !a_is_v) v_is_a = false;
         else {
             d.diag.foreign_messages += evs.size();
             std::vector<RawEvent>().swap(evs);

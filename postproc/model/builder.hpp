@@ -21,7 +21,8 @@
 //   * connections with < min_messages messages are kept and marked few_messages;
 //   * fills PeerNodes (non-vantage IPs), PeerLists (every list with ≥ 1 entry, any sender,
 //     from_vantage marked), SegmentStats, messages_by_command, total_messages, diagnostics.
-// Messages whose endpoints do not include the vantage IP are counted in foreign_messages and
+// An endpoint is the vantage when its IP is the vantage IP, or matches an alias (IP, and port if the
+// alias has one). Messages whose endpoints do not include the vantage are counted in foreign_messages and
 // dropped. Only the commands of analysis-methods.md §2.1 enter connections, lists and peers;
 // messages_by_command counts every command.
 // Output order is deterministic: connections sorted by (vantage, first message time, peer, ports),
@@ -66,6 +67,8 @@ public:
     // the earlier value).
     uint32_t add_vantage(const VantageSpec& spec);
     std::optional<uint32_t> find_vantage(const std::string& id) const;
+    // A further endpoint of vantage `v` (its IPv6 address, the local hop of its Tor/I2P port, …).
+    void add_vantage_alias(uint32_t v, const VantageAlias& alias);
     size_t vantage_count() const;
     // Registers an input of a vantage; messages of it must carry LevinMessage::input == result.
     uint32_t add_input(uint32_t vantage, const std::string& name);

@@ -21,7 +21,11 @@ bool Model::is_vantage_ip(IpId ip) const {
     if (ip == kNoIp || ip >= ips.size()) return false;
     const IpAddr& a = ips.at(ip);
     for (const auto& v : vantages)
+    {
         if (v.ip == a) return true;
+        for (const auto& al : v.aliases)
+            if (!al.port && al.ip == a) return true;
+    }
     return false;
 }
 

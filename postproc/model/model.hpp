@@ -30,12 +30,22 @@ private:
     std::unordered_map<IpAddr, IpId> index_;
 };
 
+// A further address of a vantage (e.g. its IPv6 address, or 127.0.0.1:18083 for the local hop of
+// its Tor/I2P inbound port). The port only matters on connections whose two ends share the
+// address: then only the endpoint with that port is the vantage (the other end of such a loopback
+// connection is a peer); on other connections the alias address is the vantage on any port.
+struct VantageAlias {
+    IpAddr ip;
+    std::optional<uint16_t> port;
+};
+
 struct Vantage {
     std::string id;                       // server_id, e.g. "ams"
     IpAddr ip;
     bool ip_inferred = false;             // true when inferred from the traffic, not given
     std::vector<std::string> inputs;      // ek inputs / captures attributed to it
     uint16_t p2p_port = 18080;            // the vantage's listening P2P port (port rule, §3)
+    std::vector<VantageAlias> aliases;    // further addresses of this vantage (additive)
 };
 
 enum class Direction : uint8_t { Incoming = 0, Outgoing = 1 }; // seen from the vantage

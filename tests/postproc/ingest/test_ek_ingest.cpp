@@ -162,6 +162,7 @@ TEST_CASE("one object: every contract field mapped") {
 TEST_CASE("array of objects: several messages in one frame, marker objects skipped") {
     Run r;
     const std::string layer = "[{" + base_fields("1003", "0") + "}," +
+        "{" + base_fields("2002", "2") + R"(,"monero_monero_fragment_inner":true})" + "," +
         R"({"monero_monero_sig_segment":true,"monero_monero_sig_segment_message_in":"9"},)" +
         "{" + base_fields("1007", "1") + R"(,"monero_monero_support_flags":"0x00000001"}])";
     CHECK(r.feed(doc(layer)));
@@ -172,6 +173,7 @@ TEST_CASE("array of objects: several messages in one frame, marker objects skipp
     CHECK(r.msgs[1].index_in_frame == 1);
     CHECK(*r.msgs[1].support_flags_response == 1);
     CHECK(r.ing.stats().skipped_objects == 1);
+    CHECK(r.ing.stats().fragment_inner == 1);
     CHECK(r.ing.stats().messages == 2);
 }
 
