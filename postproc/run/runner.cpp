@@ -311,6 +311,13 @@ RunSummary run_captures(const std::vector<CaptureInput>& captures, const Tshark&
     std::atomic<size_t> next{0}, done{0};
     uint64_t done_bytes = 0, total_bytes = 0;
     for (auto& c : captures) total_bytes += c.bytes;
+    // /proc/<pid>/fd links name the resolved file, so compare against the canonical path.
+    std::vector<std::string> real_paths;
+    for (auto& c : captures) {
+        std::error_code ec;
+        auto p = fs::canonical(c.path, ec);
+        real_paths.push_back(ec ? c.path : p.string());
+    }
 
     auto work_one = [&](size_t idx) {
         const CaptureInput& cap = captures[idx];
@@ -476,7 +483,7 @@ RunSummary run_captures(const std::vector<CaptureInput>& captures, const Tshark&
             std::lock_guard<std::mutex> lk(mu);
             bytes = done_bytes;
             for (size_t i = 0; i < n; ++i)
-                if (active[i].pid > 0) bytes += std::min(captures[i].bytes, read_position(active[i].pid, captures[i].path, active[i].fd_hint));
+                if (active[i].pid > 0) bytes += std::min(captures[i].bytes, read_position(active[i].pid, real_paths[i], active[i].fd_hint));
         }
         for (auto& p : packets) pk += p.load();
         double el = std::chrono::duration<double>(Clock::now() - t0).count();
