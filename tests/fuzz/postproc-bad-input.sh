@@ -33,7 +33,10 @@ except Exception:
 cat "$here"/seeds/ek_ingest/* > "$tmp/good.ek"
 run good
 N=$MSGS GL=$LINES
-[ "$RC" = 0 ] && [ "$MAL" = 0 ] && [ "$N" != x ] && [ "$N" -gt 0 ] || bad "good input: exit $RC, malformed $MAL, messages $N"
+if ! [ "$RC" = 0 ] || ! [ "$MAL" = 0 ] || [ "$N" = x ] || ! [ "$N" -gt 0 ]; then
+  echo "FAIL: good input: exit $RC, malformed $MAL, messages $N (stderr: $(head -c 300 "$tmp/good.err"))" >&2
+  exit 1   # every later check is relative to this run
+fi
 
 : > "$tmp/empty.ek"
 run empty
