@@ -16,8 +16,10 @@ RUN_PKGS=(
   tshark wireshark-common
   python3
   librsvg2-bin
-  npm
 )
+# npm (for the default ASN data) only when missing: machines with NodeSource's nodejs already
+# ship npm, and Debian's npm package conflicts with that nodejs.
+command -v npm >/dev/null 2>&1 || RUN_PKGS+=(npm)
 TEST_PKGS=(
   iproute2 util-linux
   chromium xvfb xauth wireshark-qt imagemagick

@@ -418,11 +418,18 @@ json report_json(const Model& m, const AnalysisResult& r, const Config& cfg, con
                          {"time", iso_utc(e.time_ns)}, {"vantage", vantage_id(m, e.vantage)}, {"frame", e.frame}});
     j["id_reuse_events"] = reuse;
 
+    // A spy fleet that sends near-identical lists makes the number of high pairs quadratic in its
+    // lists; a JSON DOM of all of them once took gigabytes. report.json keeps the first
+    // kMaxPairsInJson; similar_pairs.csv (streamed, no DOM) has them all.
     json pairs = json::array();
-    for (const auto& p : r.similar_pairs)
+    for (size_t k = 0; k < r.similar_pairs.size() && k < kMaxPairsInJson; ++k) {
+        const auto& p = r.similar_pairs[k];
         pairs.push_back({{"list_a", p.a}, {"list_b", p.b}, {"jaccard_subnet", p.jaccard_subnet},
                          {"jaccard_ip", p.jaccard_ip}, {"cross_vantage", p.cross_vantage}});
+    }
     j["similar_pairs"] = pairs;
+    j["similar_pairs_total"] = r.similar_pairs.size();
+    j["similar_pairs_truncated"] = r.similar_pairs.size() > kMaxPairsInJson;
     json spairs = json::array();
     for (const auto& p : r.sender_pairs)
         spairs.push_back({{"a", ip_of(m, p.a)}, {"b", ip_of(m, p.b)}, {"jaccard_subnet", p.jaccard_subnet},
@@ -549,6 +556,13 @@ void write_peer_lists_csv(std::ostream& os, const Model& m, const AnalysisResult
             os << ",,,,,,,\n";
         }
     }
+}
+
+void write_similar_pairs_csv(std::ostream& os, const AnalysisResult& r) {
+    os << "list_a,list_b,jaccard_subnet,jaccard_ip,cross_vantage\n";
+    for (const auto& p : r.similar_pairs)
+        os << p.a << ',' << p.b << ',' << format_fixed(p.jaccard_subnet, 6) << ',' << format_fixed(p.jaccard_ip, 6)
+           << ',' << int(p.cross_vantage) << '\n';
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -711,6 +725,7 @@ std::optional<std::string> write_all(const std::string& dir, const Model& m, con
     if ((err = write("peers.csv", [&](std::ostream& os) { write_peers_csv(os, m, r); }))) return err;
     if ((err = write("connections.csv", [&](std::ostream& os) { write_connections_csv(os, m, r); }))) return err;
     if ((err = write("peer_lists.csv", [&](std::ostream& os) { write_peer_lists_csv(os, m, r); }))) return err;
+    if ((err = write("similar_pairs.csv", [&](std::ostream& os) { write_similar_pairs_csv(os, r); }))) return err;
     if ((err = write("ban_list.txt", [&](std::ostream& os) { write_ban_list(os, m, r, run); }))) return err;
     if ((err = write("results.tex", [&](std::ostream& os) { write_results_tex(os, r, run); }))) return err;
     if ((err = write("graph/graph.graphml", [&](std::ostream& os) { write_graphml(os, m, r); }))) return err;
