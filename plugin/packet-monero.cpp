@@ -838,9 +838,11 @@ void dissect_message(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree, int of
   it = proto_tree_add_uint(mt_tree, hf_msg_type, tvb, offset, 0, static_cast<guint32>(mt));
   proto_item_set_generated(it);
 
-  it = proto_tree_add_boolean(mt_tree, hf_sig_only, tvb, offset, 0, mi->sig_only);
-  proto_item_set_generated(it);
+  // Added only when true, like Wireshark's own analysis flags, so that the bare filter
+  // `monero.sig_only` selects exactly the signature-only messages.
   if (mi->sig_only) {
+    it = proto_tree_add_boolean(mt_tree, hf_sig_only, tvb, offset, 0, TRUE);
+    proto_item_set_generated(it);
     expert_add_info(pinfo, it, &ei_sig_only);
     it = proto_tree_add_uint(mt_tree, hf_sig_frame, tvb, offset, 0, mi->sig_frame);
     proto_item_set_generated(it);

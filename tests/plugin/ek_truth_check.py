@@ -102,7 +102,7 @@ def main():
             checked += 1
             exp = {
                 "command": str(m["command"]), "flags": "0x%08x" % m["flags"], "length": str(m["length"]),
-                "msg_type": str(m["msg_type"]), "sig_only": m["sig_only"], "segments": str(m["segments"]),
+                "msg_type": str(m["msg_type"]), "sig_only": True if m["sig_only"] else None,  # present only when true "segments": str(m["segments"]),
                 "header_split": m["header_split"], "first_segment_len": str(m["first_segment_len"]),
             }
             if m.get("peerlist_count") is not None:
@@ -123,7 +123,8 @@ def main():
         # -Y monero.sig_only returns exactly the frames completing sig-only messages, in one-pass
         # and two-pass dissection; -Y monero.sig_segment marks the 8-byte frames (one pass)
         local = [m for m in want if m.get("first_file", fi) == fi]
-        checks = [(["-Y", "monero.sig_only == 1"], sorted(set(m["frame"] for m in local if m["sig_only"]))),
+        checks = [(["-Y", "monero.sig_only"], sorted(set(m["frame"] for m in local if m["sig_only"]))),
+                  (["-Y", "monero.sig_only == 1"], sorted(set(m["frame"] for m in local if m["sig_only"]))),
                   (["-2", "-Y", "monero.sig_only == 1"], sorted(set(m["frame"] for m in local if m["sig_only"]))),
                   (["-Y", "monero.sig_segment"], sorted(set(m["first_frame"] for m in local if m["sig_only"])))]
         for args, want_frames in checks:
