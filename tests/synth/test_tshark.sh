@@ -19,7 +19,7 @@ PY
 )
 for f in "$corpus"/synthetic/*.pcap* "$corpus"/malformed/*.pcap; do
   name=$(basename "$f")
-  out=$(tshark -n -r "$f" -o tcp.check_checksum:TRUE -o ip.check_checksum:TRUE -z expert,warn \
+  out=$(tshark -n --disable-protocol monero -r "$f" -o tcp.check_checksum:TRUE -o ip.check_checksum:TRUE -z expert,warn \
       -T fields -E occurrence=f -e frame.number -e tcp.checksum.status -e ip.checksum.status \
       -e tcp.analysis.flags -e tcp.flags.reset 2>/dev/null)
   read -r frames bad flags rst < <(echo "$out" | awk -F'\t' 'NF == 5 && $1 ~ /^[0-9]+$/ {
