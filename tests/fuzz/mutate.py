@@ -15,6 +15,16 @@ Prints "OP PACKETS" (PACKETS = complete records in OUT) on stdout.
   shuffle       records reordered inside random windows (out-of-order TCP segments)
   dup-drop      random records duplicated (retransmissions) or dropped (gaps)
   combo         shuffle + dup-drop, then flip-payload
+
+Batch mode (pipeline.sh: one tshark start-up for many mutated captures):
+  mutate.py --batch OUT SEED IN...
+  Variant j is exactly `mutate.py IN_j - SEED+j` (same op, same bytes), then its IPv4/IPv6
+  addresses get byte 1 (IPv4) / byte 2 (IPv6) XORed with j mod 256, so the TCP conversations of
+  different variants never merge in tshark (checksums are not verified by default), and its
+  timestamps are shifted to follow the previous variant. All inputs must share one link type.
+  Records are concatenated into OUT (classic pcap); the incomplete last record of a truncated
+  variant is kept only if that variant is the last one. Prints "batch PACKETS VARIANTS", then
+  one line per variant: "J SEED OP PACKETS IN".
 """
 import os
 import random
@@ -60,16 +70,11 @@ def write_pcap(path, hdr, recs):
             f.write(r)
 
 
-def main():
-    if len(sys.argv) not in (4, 5):
-        print(__doc__, file=sys.stderr)
-        return 2
-    src, out, seed = sys.argv[1], sys.argv[2], int(sys.argv[3])
+def mutate(src, out, seed, op=None):
+    """Writes the mutated capture OUT; returns the op. Deterministic in (src, seed, op)."""
     rng = random.Random(seed)
-    op = sys.argv[4] if len(sys.argv) == 5 else rng.choice(OPS)
-    if op not in OPS:
-        print("mutate.py: unknown op %s" % op, file=sys.stderr)
-        return 2
+    if op is None:
+        op = rng.choice(OPS)
     with tempfile.TemporaryDirectory() as td:
         base = os.path.join(td, "base.pcap")
         editcap([], src, base)   # normalise to classic pcap
@@ -97,6 +102,89 @@ def main():
             write_pcap(out, hdr, shuffled(rng, recs))
         elif op == "dup-drop":
             write_pcap(out, hdr, dup_drop(rng, recs))
+    return op
+
+
+def remap(endian, linktype, rec, j, shift):
+    """Record with its addresses XORed with j (Ethernet / raw IP) and its time shifted by shift s."""
+    b = bytearray(rec)
+    sec = struct.unpack(endian + "I", b[0:4])[0]
+    b[0:4] = struct.pack(endian + "I", (sec + shift) & 0xffffffff)
+    k = j & 0xff
+    if k:
+        if linktype == 1 and len(b) >= 16 + 14:      # Ethernet, optionally one 802.1Q tag
+            off, et = 16 + 14, b[16 + 12:16 + 14]
+            if et == b"\x81\x00" and len(b) >= off + 4:
+                et, off = b[off + 2:off + 4], off + 4
+            ver = 4 if et == b"\x08\x00" else 6 if et == b"\x86\xdd" else 0
+        elif linktype in (101, 228, 229) and len(b) > 16:   # raw IP
+            off = 16
+            ver = b[off] >> 4
+        else:
+            ver = 0
+        if ver == 4 and len(b) >= off + 20:
+            b[off + 13] ^= k
+            b[off + 17] ^= k
+        elif ver == 6 and len(b) >= off + 40:
+            b[off + 10] ^= k
+            b[off + 26] ^= k
+    return bytes(b)
+
+
+def batch(out, seed, srcs):
+    lines, allrecs, tail, hdr0, endian0, link0 = [], [], b"", None, "<", None
+    shift = 0
+    with tempfile.TemporaryDirectory() as td:
+        for j, src in enumerate(srcs):
+            v = os.path.join(td, "v.pcap")
+            op = mutate(src, v, seed + j)
+            data = open(v, "rb").read()
+            hdr, recs = read_pcap(v)
+            if len(hdr) < 24:
+                lines.append("%d %d %s 0 %s" % (j, seed + j, op, src))
+                continue
+            endian = "<" if hdr[:4] in (b"\xd4\xc3\xb2\xa1", b"\x4d\x3c\xb2\xa1") else ">"
+            link = struct.unpack(endian + "I", hdr[20:24])[0] & 0x0fffffff
+            if hdr0 is None:
+                hdr0, endian0, link0 = hdr, endian, link
+            if link != link0 or endian != endian0 or hdr[:4] != hdr0[:4]:
+                raise SystemExit("mutate.py: --batch inputs differ in link type / byte order / "
+                                 "time resolution (%s)" % src)
+            if recs:
+                secs = [struct.unpack(endian + "I", r[0:4])[0] for r in recs]
+                base_shift = shift - min(secs)
+                allrecs.extend(remap(endian, link, r, j, base_shift) for r in recs)
+                shift = max(secs) + base_shift + 1
+            used = 24 + sum(len(r) for r in recs)
+            tail = data[used:] if used < len(data) else b""
+            lines.append("%d %d %s %d %s" % (j, seed + j, op, len(recs), src))
+    if hdr0 is None:
+        raise SystemExit("mutate.py: --batch produced no capture")
+    # header: snap length raised so that no variant's records exceed it
+    hdr = hdr0[:16] + struct.pack(endian0 + "I", 262144) + hdr0[20:24]
+    with open(out, "wb") as f:
+        f.write(hdr)
+        for r in allrecs:
+            f.write(r)
+        f.write(tail)            # the partial record of a truncated last variant (else empty)
+    print("batch %d %d" % (len(allrecs), len(srcs)))
+    for ln in lines:
+        print(ln)
+
+
+def main():
+    if len(sys.argv) >= 5 and sys.argv[1] == "--batch":
+        batch(sys.argv[2], int(sys.argv[3]), sys.argv[4:])
+        return 0
+    if len(sys.argv) not in (4, 5):
+        print(__doc__, file=sys.stderr)
+        return 2
+    src, out, seed = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    op = sys.argv[4] if len(sys.argv) == 5 else None
+    if op is not None and op not in OPS:
+        print("mutate.py: unknown op %s" % op, file=sys.stderr)
+        return 2
+    op = mutate(src, out, seed, op)
     print(op, count(out))
     return 0
 

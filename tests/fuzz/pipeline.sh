@@ -3,7 +3,7 @@
 # -DMSC_SANITIZE=ON: ASan/UBSan runtimes are preloaded by tests/tshark-msc) -> ek output.
 #
 # Usage: pipeline.sh [--packets N] [--seconds S] [--timeout T] [--seed N] [--work DIR]
-#                    [--scale K] [--keep] BUILD_DIR [CAPTURE...]
+#                    [--scale K] [--batch-packets P] [--batch-max V] [--keep] BUILD_DIR [CAPTURE...]
 #   BUILD_DIR     build directory with the plugin and msc-plugin.env (use an MSC_SANITIZE=ON build)
 #   CAPTURE...    base captures (default: tests/corpus/synthetic/*, tests/corpus/malformed/*.pcap and,
 #                 if readable, ../shared/captures/ndpi-monero.pcap or $MSC_NDPI_PCAP)
@@ -13,17 +13,24 @@
 #   --scale K     also generate a msc-synth scale capture (--scale K) as a base (default 0 = none)
 #   --seed N      first mutation seed (default 1); the run is reproducible from it
 #   --work DIR    scratch directory (default: mktemp); findings are kept in DIR/findings
-# Each round mutates one base capture (tests/fuzz/mutate.py: editcap -E, -s, -C, truncation,
-# shuffled/duplicated/dropped segments), runs tshark with the contract invocation (ek) - every 4th
-# run also two-pass (-2) and with the generic payload tree on - and checks: no crash (signal),
-# no sanitizer report, no hang, and ek output in which every line is JSON.
+#   --batch-packets P  one tshark run takes mutated variants of consecutive base captures until
+#                 their (unmutated) packet count reaches P (default 20000; 0 = one variant per run)
+#   --batch-max V at most V variants per run (default 64)
+# Each round mutates base captures (tests/fuzz/mutate.py: editcap -E, -s, -C, truncation,
+# shuffled/duplicated/dropped segments; variant n of the whole run uses seed SEED+n), concatenates
+# the variants into one capture (mutate.py --batch: addresses of variant j XORed with j so their
+# TCP conversations stay apart; tshark start-up, ~1 s with the sanitizer runtimes, is paid once per
+# batch instead of once per 6-packet capture), runs tshark with the contract invocation (ek) -
+# every 4th run also two-pass (-2) and with the generic payload tree on - and checks: no crash
+# (signal), no sanitizer report, no hang, and ek output in which every line is JSON. After a failed
+# batch every variant is rerun alone; the batch and each failing variant are kept in DIR/findings.
 # Prints a summary line:
 #   pipeline: runs=N packets=N crashes=N hangs=N sanitizer=N bad_output=N seconds=N packets/s=N
 # Exit 0 when all counters of failures are 0 (and at least one run happened), 1 otherwise.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
-packets=1000000 seconds=0 timeout=120 seed=1 work="" scale=0 keep=0
+packets=1000000 seconds=0 timeout=120 seed=1 work="" scale=0 keep=0 bpackets=20000 bmax=64
 while [ $# -gt 0 ]; do
   case "$1" in
     --packets) packets=$2; shift 2;;
@@ -32,14 +39,16 @@ while [ $# -gt 0 ]; do
     --seed) seed=$2; shift 2;;
     --work) work=$2; shift 2;;
     --scale) scale=$2; shift 2;;
+    --batch-packets) bpackets=$2; shift 2;;
+    --batch-max) bmax=$2; shift 2;;
     --keep) keep=1; shift;;
     --*) echo "pipeline.sh: unknown option $1" >&2; exit 2;;
     *) break;;
   esac
 done
-[ $# -ge 1 ] || { sed -n '2,24p' "$0" >&2; exit 2; }
+[ $# -ge 1 ] || { sed -n '2,33p' "$0" >&2; exit 2; }
 build=$(cd "$1" && pwd) || exit 2; shift
-for t in editcap python3 timeout; do
+for t in editcap capinfos python3 timeout; do
   command -v $t >/dev/null || { echo "pipeline.sh: $t not found" >&2; exit 2; }
 done
 [ -f "$build/msc-plugin.env" ] || { echo "pipeline.sh: $build/msc-plugin.env missing (plugin not built?)" >&2; exit 2; }
@@ -62,48 +71,84 @@ if [ "$scale" != 0 ]; then
   "$synth" --scenario scale --scale "$scale" --out "$work/scale" --quiet || exit 2
   bases+=("$work"/scale/*.pcap*)
 fi
-echo "pipeline: ${#bases[@]} base captures, target $packets packets, timeout ${timeout}s, first seed $seed, work $work"
+# packet count of every base (to fill batches)
+counts=()
+for b in "${bases[@]}"; do
+  c=$(capinfos -c -M -T -r "$b" 2>/dev/null | awk -F'\t' 'NF>=2{print $2; exit}')
+  counts+=("${c:-1}")
+done
+[ "$bmax" -ge 1 ] || bmax=1
+echo "pipeline: ${#bases[@]} base captures, target $packets packets, timeout ${timeout}s, first seed $seed, batches of ${bpackets} packets / ${bmax} variants, work $work"
 
-runs=0 total=0 crashes=0 hangs=0 san=0 bad=0
-start=$(date +%s)
-i=0
-while :; do
-  now=$(date +%s)
-  [ "$total" -ge "$packets" ] && break
-  [ "$seconds" != 0 ] && [ $((now - start)) -ge "$seconds" ] && break
-  base=${bases[$((i % ${#bases[@]}))]}
-  s=$((seed + i)); i=$((i + 1))
-  in=$work/run/in.pcap out=$work/run/out.ek err=$work/run/err.txt
-  read -r op n < <(python3 "$here/mutate.py" "$base" "$in" "$s") || { echo "pipeline.sh: mutate failed on $base" >&2; exit 2; }
-  chmod 0644 "$in"
-  extra=(-o monero.payload_tree:FALSE)
-  [ $((i % 4)) = 0 ] && extra=(-2 -o monero.payload_tree:TRUE)
+# check IN with tshark options EXTRA...; sets $verdict ("" = ok) and $rc; stderr in $err
+check() {
+  local in=$1; shift
   MSC_BUILD_DIR=$build timeout -k 5 "$timeout" "$repo/tests/tshark-msc" -n -r "$in" -T ek -J monero -Y monero \
-    "${extra[@]}" >"$out" 2>"$err"
+    "$@" >"$out" 2>"$err"
   rc=$?
-  runs=$((runs + 1)); total=$((total + n))
   verdict=""
-  if [ $rc = 124 ] || [ $rc = 137 ]; then verdict=hang; hangs=$((hangs + 1))
-  elif grep -qE 'ERROR: AddressSanitizer|ERROR: LeakSanitizer|runtime error:|SUMMARY: (Address|UndefinedBehavior)Sanitizer' "$err"; then verdict=sanitizer; san=$((san + 1))
-  elif [ $rc -ge 128 ]; then verdict=crash; crashes=$((crashes + 1))
+  if [ $rc = 124 ] || [ $rc = 137 ]; then verdict=hang
+  elif grep -qE 'ERROR: AddressSanitizer|ERROR: LeakSanitizer|runtime error:|SUMMARY: (Address|UndefinedBehavior)Sanitizer' "$err"; then verdict=sanitizer
+  elif [ $rc -ge 128 ]; then verdict=crash
   # exit 2 = "capture cut short / bad record" from wiretap: expected for truncated/snapped inputs
-  elif [ $rc != 0 ] && [ $rc != 2 ]; then verdict=crash; crashes=$((crashes + 1))
+  elif [ $rc != 0 ] && [ $rc != 2 ]; then verdict=crash
   elif ! python3 -c '
 import json, sys
 for n, line in enumerate(open(sys.argv[1], "rb"), 1):
     if line.strip():
         try: json.loads(line)
         except ValueError as e: sys.exit("line %d: %s" % (n, e))
-' "$out" 2>>"$err"; then verdict=bad_output; bad=$((bad + 1))
+' "$out" 2>>"$err"; then verdict=bad_output
   fi
+}
+
+runs=0 total=0 crashes=0 hangs=0 san=0 bad=0 variants=0
+start=$(date +%s)
+i=0 nb=0
+out=$work/run/out.ek err=$work/run/err.txt in=$work/run/in.pcap
+while :; do
+  now=$(date +%s)
+  [ "$total" -ge "$packets" ] && break
+  [ "$seconds" != 0 ] && [ $((now - start)) -ge "$seconds" ] && break
+  # the bases of this batch: consecutive (round robin) until bpackets packets or bmax variants
+  batch=() want=0
+  while :; do
+    k=$((nb % ${#bases[@]})); nb=$((nb + 1))
+    batch+=("${bases[$k]}"); want=$((want + counts[k]))
+    [ "$want" -ge "$bpackets" ] || [ ${#batch[@]} -ge "$bmax" ] && break
+  done
+  s=$((seed + i)); i=$((i + ${#batch[@]}))
+  python3 "$here/mutate.py" --batch "$in" "$s" "${batch[@]}" >"$work/run/batch.txt" \
+    || { echo "pipeline.sh: mutate failed on ${batch[*]}" >&2; exit 2; }
+  read -r _ n _ < "$work/run/batch.txt"
+  chmod 0644 "$in"
+  extra=(-o monero.payload_tree:FALSE)
+  [ $(((runs + 1) % 4)) = 0 ] && extra=(-2 -o monero.payload_tree:TRUE)
+  check "$in" "${extra[@]}"
+  runs=$((runs + 1)); total=$((total + n)); variants=$((variants + ${#batch[@]}))
   if [ -n "$verdict" ]; then
-    f=$work/findings/$verdict-$(basename "$base")-seed$s
-    cp "$in" "$f.pcap"; cp "$err" "$f.stderr"
-    echo "pipeline: FINDING $verdict: base $(basename "$base") op $op seed $s (tshark exit $rc) -> $f.pcap" >&2
+    case $verdict in hang) hangs=$((hangs + 1));; sanitizer) san=$((san + 1));;
+      crash) crashes=$((crashes + 1));; bad_output) bad=$((bad + 1));; esac
+    f=$work/findings/$verdict-batch-seed$s
+    cp "$in" "$f.pcap"; cp "$err" "$f.stderr"; cp "$work/run/batch.txt" "$f.variants"
+    echo "pipeline: FINDING $verdict: batch of ${#batch[@]} variants, first seed $s (tshark exit $rc) -> $f.pcap" >&2
     grep -E 'ERROR:|runtime error:|SUMMARY:' "$err" | head -5 >&2
+    # triage: each variant alone (same bytes as in the batch, without the address XOR)
+    bverdict=$verdict
+    tail -n +2 "$work/run/batch.txt" | while read -r j vs op vn vbase; do
+      python3 "$here/mutate.py" "$vbase" "$work/run/one.pcap" "$vs" >/dev/null || continue
+      chmod 0644 "$work/run/one.pcap"
+      check "$work/run/one.pcap" "${extra[@]}"
+      if [ -n "$verdict" ]; then
+        g=$work/findings/$verdict-$(basename "$vbase")-seed$vs
+        cp "$work/run/one.pcap" "$g.pcap"; cp "$err" "$g.stderr"
+        echo "pipeline:   variant $j: base $(basename "$vbase") op $op seed $vs -> $verdict ($g.pcap)" >&2
+      fi
+    done
+    verdict=$bverdict
   fi
 done
 el=$(( $(date +%s) - start ))
 pps=$(( total / (el > 0 ? el : 1) ))
-echo "pipeline: runs=$runs packets=$total crashes=$crashes hangs=$hangs sanitizer=$san bad_output=$bad seconds=$el packets/s=$pps"
+echo "pipeline: runs=$runs variants=$variants packets=$total crashes=$crashes hangs=$hangs sanitizer=$san bad_output=$bad seconds=$el packets/s=$pps"
 [ $runs -gt 0 ] && [ $crashes = 0 ] && [ $hangs = 0 ] && [ $san = 0 ] && [ $bad = 0 ]
