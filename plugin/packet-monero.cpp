@@ -82,6 +82,10 @@ int proto_owner = -1;     // protocol owning dissector/heuristic/prefs (== proto
 dissector_handle_t monero_handle;
 msc_bool pref_desegment = TRUE;
 msc_bool pref_payload_tree = TRUE;
+// Export mode: one monero.peerlist.compact string per peer list instead of a monero.peer subtree
+// per entry. An ek export of 250-entry lists then builds ~2,000 fewer tree items per list and
+// writes a fraction of the JSON (docs/ek-contract.md §3a); the GUI keeps the per-entry tree.
+msc_bool pref_compact_peers = FALSE;
 // Messages up to this many bytes are reassembled one TCP segment at a time so that every segment
 // is counted (monero.segments exact); larger ones are reassembled in one request and their count
 // is a lower bound (monero.segments_exact = false).
@@ -110,7 +114,7 @@ constexpr uint8_t kTcpCompletenessSynSent = 0x01;
   X(sync_pruning_seed) X(sync_pruning_stripe) X(sync_pruning_log_stripes) \
   X(peerlist) X(peerlist_count) X(peerlist_present) X(peer) X(peer_keys) X(peer_type) X(peer_addr) \
   X(peer_ip) X(peer_ipv6) X(peer_host) X(peer_port) X(peer_id) X(peer_last_seen) X(peer_pruning_seed) \
-  X(peer_rpc_port) X(peer_rpc_credits) X(legacy_peerlist) \
+  X(peer_rpc_port) X(peer_rpc_credits) X(legacy_peerlist) X(peerlist_compact) \
   X(ping_status) X(ping_peer_id) X(support_flags) X(sf_fluffy) X(current_height) \
   X(block) X(block_blob) X(block_size) X(block_weight) X(block_pruned) X(block_tx_count) \
   X(tx) X(tx_blob) X(tx_size) X(tx_prunable_hash) X(txs_count) X(txs_padding) X(txs_padding_length) \
@@ -490,6 +494,17 @@ void add_semantic(const MsgCtx& c, const levin::WalkResult& w, const levin::Sema
   proto_tree* blk_tree = nullptr;
   uint32_t blk_node = levin::kNone;
   size_t peer_idx = 0;
+  proto_item* pl_item = nullptr;
+  int pl_off = c.body_off;
+  std::string compact;       // monero.peerlist.compact of the current list (compact mode)
+  auto flush_compact = [&]() {
+    if (pl_tree != nullptr && pref_compact_peers) {
+      proto_item* ci = proto_tree_add_string(pl_tree, hf_peerlist_compact, c.tvb,
+                                             pl_off, 0, compact.c_str());
+      proto_item_set_generated(ci);
+    }
+    compact.clear();
+  };
   bool have_sync_seed = false, have_cd = false, have_cd_top = false;
   uint64_t cd = 0, cd_top = 0;
   for (size_t i = 0; i < n; ++i) {
@@ -513,7 +528,10 @@ void add_semantic(const MsgCtx& c, const levin::WalkResult& w, const levin::Sema
         break;
       }
       case Role::PeerList: {
+        flush_compact();   // a second list in one message (malformed) gets its own string
         proto_item* it = proto_tree_add_item(c.mtree, hf_peerlist, c.tvb, off, len, ENC_NA);
+        pl_item = it;
+        pl_off = off;
         pl_tree = proto_item_add_subtree(it, ett_peerlist);
         proto_tree_add_uint(pl_tree, hf_peerlist_count, c.tvb, voff, 0, static_cast<guint32>(nd.count));
         proto_item* pi = proto_tree_add_uint(pl_tree, hf_peerlist_present, c.tvb, voff, 0,
@@ -523,8 +541,16 @@ void add_semantic(const MsgCtx& c, const levin::WalkResult& w, const levin::Sema
         break;
       }
       case Role::Peer:
-        if (pl_tree != nullptr && peer_idx < s.peers.size() && s.peers[peer_idx].node == i)
-          add_peer(c, pl_tree, w, s.peers[peer_idx++]);
+        if (pl_tree != nullptr && peer_idx < s.peers.size() && s.peers[peer_idx].node == i) {
+          const levin::PeerEntry& pe = s.peers[peer_idx++];
+          if (pref_compact_peers) {
+            if (!compact.empty()) compact += ' ';
+            levin::append_peer_compact(compact, pe);
+            if (pe.keys & levin::kPeerHasLastSeen) expert_add_info(c.pinfo, pl_item, &ei_peer_last_seen);
+          } else {
+            add_peer(c, pl_tree, w, pe);
+          }
+        }
         break;
       default:
         break;
@@ -671,6 +697,7 @@ void add_semantic(const MsgCtx& c, const levin::WalkResult& w, const levin::Sema
       default: break;
     }
   }
+  flush_compact();
   if (have_cd || have_cd_top) {
     const char* full = wmem_strdup(c.pinfo->pool, levin::u128_to_decimal(cd_top, cd).c_str());
     proto_item* g = proto_tree_add_string(sync_tree ? sync_tree : c.mtree, hf_sync_cd_full, c.tvb, 0, 0, full);
@@ -1274,6 +1301,9 @@ void proto_register_monero() {
     {&hf_peer_pruning_seed, {"Pruning seed", "monero.peer.pruning_seed", FT_UINT32, BASE_HEX, nullptr, 0, nullptr, HFILL}},
     {&hf_peer_rpc_port, {"RPC port", "monero.peer.rpc_port", FT_UINT16, BASE_DEC, nullptr, 0, nullptr, HFILL}},
     {&hf_peer_rpc_credits, {"RPC credits per hash", "monero.peer.rpc_credits_per_hash", FT_UINT32, BASE_DEC, nullptr, 0, nullptr, HFILL}},
+    {&hf_peerlist_compact, {"Entries (compact)", "monero.peerlist.compact", FT_STRING, BASE_NONE, nullptr, 0,
+      "Only with the compact_peers preference: every entry as keys;type;addr;id;last_seen;pruning_seed;rpc_port;"
+      "rpc_credits_per_hash (decimal, empty = absent), entries separated by one space", HFILL}},
     {&hf_legacy_peerlist, {"Legacy peer list blob", "monero.legacy_peerlist", FT_BYTES, BASE_NONE, nullptr, 0, nullptr, HFILL}},
     {&hf_ping_status, {"Ping status", "monero.ping.status", FT_STRING, BASE_NONE, nullptr, 0, nullptr, HFILL}},
     {&hf_ping_peer_id, {"Ping peer id", "monero.ping.peer_id", FT_UINT64, BASE_HEX, nullptr, 0, nullptr, HFILL}},
@@ -1368,6 +1398,10 @@ void proto_register_monero() {
   if (tm == nullptr) tm = pm;
   prefs_register_bool_preference(tm, "payload_tree", "Show the generic key/type/value tree (moneroscope)",
                                  "monero.payload.item.* items compatible with the built-in dissector", &pref_payload_tree);
+  prefs_register_bool_preference(tm, "compact_peers", "Peer-list entries as one compact string (moneroscope export)",
+                                 "One monero.peerlist.compact string per peer list instead of a monero.peer subtree per "
+                                 "entry: much faster -T ek export (the moneroscope run invocation sets it)",
+                                 &pref_compact_peers);
 
   reassembly_table_register(&levin_reassembly_table, &addresses_ports_reassembly_table_functions);
   register_cleanup_routine(cleanup_state);

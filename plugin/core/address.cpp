@@ -101,4 +101,22 @@ std::string u128_to_decimal(uint64_t hi, uint64_t lo) {
   return std::string(buf + i);
 }
 
+void append_peer_compact(std::string& out, const PeerEntry& p) {
+  out += std::to_string(p.keys);
+  out += ';';
+  out += std::to_string(p.type);
+  out += ';';
+  out += p.addr;
+  out += ';';
+  if (p.keys & kPeerHasId) out += std::to_string(p.id);
+  out += ';';
+  if (p.keys & kPeerHasLastSeen) out += std::to_string(p.last_seen);
+  out += ';';
+  if (p.keys & kPeerHasPruningSeed) out += std::to_string(p.pruning_seed);
+  out += ';';
+  if (p.keys & kPeerHasRpcPort) out += std::to_string(p.rpc_port);
+  out += ';';
+  if (p.keys & kPeerHasRpcCredits) out += std::to_string(p.rpc_credits);
+}
+
 }  // namespace levin

@@ -246,6 +246,12 @@ struct PeerEntry {
   uint32_t rpc_credits = 0;
 };
 
+// Compact text of one peer-list entry for monero.peerlist.compact (docs/ek-contract.md §3a):
+// "keys;type;addr;id;last_seen;pruning_seed;rpc_port;rpc_credits_per_hash", decimal numbers,
+// an absent optional value is empty. No field can contain ';' or ' ' (addr is "a.b.c.d:port",
+// "[v6]:port", "host:port" with host in [A-Za-z0-9._-], or empty), so entries are joined by ' '.
+void append_peer_compact(std::string& out, const PeerEntry& p);
+
 // Semantic roles of nodes (one per node; the dissector maps them to hf ids).
 enum class Role : uint8_t {
   None = 0,

@@ -137,6 +137,91 @@ std::optional<IpAddr> parse_ip_fast(std::string_view s) {
     return IpAddr::parse(s);
 }
 
+namespace {
+
+// Address text of a peer entry ("a.b.c.d:port", "[v6]:port", "host:port"); anything that does not
+// match the entry's type makes the entry Invalid (kept, counted, never an error: the plugin wrote
+// what the peer sent).
+void set_peer_addr(std::string_view a, PeerEntry& e) {
+    if (a.empty() || e.type == PeerAddrType::Invalid) { e.type = PeerAddrType::Invalid; return; }
+    std::string_view host, port;
+    if (a.front() == '[') {
+        const size_t close = a.find("]:");
+        if (close == std::string_view::npos) { e.type = PeerAddrType::Invalid; return; }
+        host = a.substr(1, close - 1);
+        port = a.substr(close + 2);
+    } else {
+        const size_t colon = a.rfind(':');
+        if (colon == std::string_view::npos) { e.type = PeerAddrType::Invalid; return; }
+        host = a.substr(0, colon);
+        port = a.substr(colon + 1);
+    }
+    uint64_t pv = 0;
+    if (!parse_uint(port, 65535, pv)) { e.type = PeerAddrType::Invalid; return; }
+    e.port = uint16_t(pv);
+    if (e.type == PeerAddrType::IPv4 || e.type == PeerAddrType::IPv6) {
+        auto ip = parse_ip_fast(host);
+        if (!ip || ip->is_v4() != (e.type == PeerAddrType::IPv4)) { e.type = PeerAddrType::Invalid; return; }
+        e.ip = *ip;
+    } else {
+        e.host = std::string(host);
+    }
+}
+
+// monero.peerlist.compact (ek-contract.md §3a): entries separated by one space, each exactly
+// "keys;type;addr;id;last_seen;pruning_seed;rpc_port;rpc_credits_per_hash", decimal, an optional
+// value present exactly when its bit is set in keys. Appends to `out`; false + `why` on any
+// deviation (the whole message is then reported malformed, as for the per-entry form).
+bool parse_peers_compact(std::string_view s, std::vector<PeerEntry>& out, std::string& why) {
+    size_t entry_no = 0;
+    while (!s.empty()) {
+        const size_t sp = s.find(' ');
+        const std::string_view ent = s.substr(0, sp);
+        s = sp == std::string_view::npos ? std::string_view() : s.substr(sp + 1);
+        if (sp != std::string_view::npos && s.empty()) { why = "peerlist_compact: trailing space"; return false; }
+        ++entry_no;
+        std::string_view part[8];
+        size_t np = 0;
+        std::string_view rest = ent;
+        for (;;) {
+            const size_t semi = rest.find(';');
+            if (np == 8) { np = 9; break; }
+            part[np++] = rest.substr(0, semi);
+            if (semi == std::string_view::npos) break;
+            rest = rest.substr(semi + 1);
+        }
+        auto fail = [&](const char* what) {
+            why = "peerlist_compact entry " + std::to_string(entry_no) + ": " + what;
+            return false;
+        };
+        if (np != 8) return fail("not 8 ';'-separated values");
+        uint64_t mask = 0, type = 0, x = 0;
+        if (!parse_uint(part[0], 0xffff, mask)) return fail("keys is not a UINT16");
+        if (!parse_uint(part[1], 255, type)) return fail("type is not a UINT8");
+        PeerEntry e;
+        e.type = type <= 4 ? PeerAddrType(type) : PeerAddrType::Invalid;
+        e.unknown_keys = (mask & 0x40) != 0;
+        static constexpr uint64_t kBit[5] = {0x01, 0x02, 0x04, 0x08, 0x10};
+        for (int k = 0; k < 5; ++k)
+            if (((mask & kBit[k]) != 0) != !part[3 + k].empty()) return fail("optional values do not match the keys bit mask");
+        if (mask & 0x01) { if (!parse_uint(part[3], std::numeric_limits<uint64_t>::max(), x)) return fail("bad id"); e.id = x; }
+        if (mask & 0x02) {
+            int64_t ls = 0;
+            if (!parse_int(part[4], std::numeric_limits<int64_t>::min(), std::numeric_limits<int64_t>::max(), ls))
+                return fail("bad last_seen");
+            e.last_seen = ls;
+        }
+        if (mask & 0x04) { if (!parse_uint(part[5], 0xffffffffu, x)) return fail("bad pruning_seed"); e.pruning_seed = uint32_t(x); }
+        if (mask & 0x08) { if (!parse_uint(part[6], 65535, x)) return fail("bad rpc_port"); e.rpc_port = uint16_t(x); }
+        if (mask & 0x10) { if (!parse_uint(part[7], 0xffffffffu, x)) return fail("bad rpc_credits_per_hash"); e.rpc_credits_per_hash = uint32_t(x); }
+        set_peer_addr(part[2], e);
+        out.push_back(std::move(e));
+    }
+    return true;
+}
+
+} // namespace
+
 // ------------------------------------------------------------------------------------------------
 // Field table
 // ------------------------------------------------------------------------------------------------
@@ -174,6 +259,7 @@ constexpr FieldName kFields[] = {
     {"peer_rpc_credits_per_hash", EkIngest::F_peer_rpc_credits_per_hash},
     {"peer_rpc_port", EkIngest::F_peer_rpc_port},
     {"peer_type", EkIngest::F_peer_type},
+    {"peerlist_compact", EkIngest::F_peerlist_compact},
     {"peerlist_count", EkIngest::F_peerlist_count},
     {"ping_peer_id", EkIngest::F_ping_peer_id},
     {"ping_status", EkIngest::F_ping_status},
@@ -791,6 +877,17 @@ bool EkIngest::build_message(std::string& why) {
         uint32_t declared = 0;
         if (!get_uint(F_peerlist_count, 0xffffffffu, true, declared)) return false;
     }
+    if (!fields_[F_peerlist_compact].empty()) {
+        if (!keys.empty()) { why = "peer entries: both monero.peerlist.compact and monero.peer.* fields"; return false; }
+        m.has_peerlist = true;
+        m.peers.clear();
+        for (const V& cv : fields_[F_peerlist_compact]) {
+            if (cv.kind != VKind::String) return bad(F_peerlist_compact, "wrong type");
+            if (!parse_peers_compact(cv.text, m.peers, why)) return false;
+        }
+        ++index_in_frame_;
+        return true;
+    }
     const size_t n = keys.size();
     if (fields_[F_peer_type].size() != n || fields_[F_peer_addr].size() != n) {
         why = "peer entries: " + std::to_string(n) + " peer_keys but " +
@@ -830,30 +927,7 @@ bool EkIngest::build_message(std::string& why) {
 
         const V& av = fields_[F_peer_addr][i];
         if (av.kind != VKind::String) return bad(F_peer_addr, "wrong type");
-        std::string_view a = av.text;
-        if (a.empty() || e.type == PeerAddrType::Invalid) { e.type = PeerAddrType::Invalid; continue; }
-        std::string_view host, port;
-        if (a.front() == '[') {
-            const size_t close = a.find("]:");
-            if (close == std::string_view::npos) { e.type = PeerAddrType::Invalid; continue; }
-            host = a.substr(1, close - 1);
-            port = a.substr(close + 2);
-        } else {
-            const size_t colon = a.rfind(':');
-            if (colon == std::string_view::npos) { e.type = PeerAddrType::Invalid; continue; }
-            host = a.substr(0, colon);
-            port = a.substr(colon + 1);
-        }
-        uint64_t pv = 0;
-        if (!parse_uint(port, 65535, pv)) { e.type = PeerAddrType::Invalid; continue; }
-        e.port = uint16_t(pv);
-        if (e.type == PeerAddrType::IPv4 || e.type == PeerAddrType::IPv6) {
-            auto ip = parse_ip_fast(host);
-            if (!ip || ip->is_v4() != (e.type == PeerAddrType::IPv4)) { e.type = PeerAddrType::Invalid; continue; }
-            e.ip = *ip;
-        } else {
-            e.host = std::string(host);
-        }
+        set_peer_addr(av.text, e);
     }
     if (i_id != fields_[F_peer_id].size() || i_ls != fields_[F_peer_last_seen].size() ||
         i_ps != fields_[F_peer_pruning_seed].size() || i_rp != fields_[F_peer_rpc_port].size() ||

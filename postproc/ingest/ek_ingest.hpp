@@ -93,6 +93,7 @@ public:
         F_peerlist_count, F_peer_keys, F_peer_type, F_peer_addr, F_peer_id, F_peer_last_seen,
         F_peer_pruning_seed, F_peer_rpc_port, F_peer_rpc_credits_per_hash,
         F_ping_status, F_ping_peer_id, F_support_flags, F_sig_segment, F_fragment_inner,
+        F_peerlist_compact,
         F_COUNT
     };
     enum class VKind : uint8_t { String, Number, True, False, Null, Other };

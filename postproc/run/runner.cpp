@@ -223,7 +223,8 @@ std::vector<std::string> tshark_argv(const Tshark& ts, const std::string& captur
     argv.insert(argv.end(), ts.extra_args.begin(), ts.extra_args.end());
     for (const char* a : {"-n", "-r"}) argv.emplace_back(a);
     argv.push_back(capture);
-    for (const char* a : {"-T", "ek", "-J", "monero", "-Y", "monero", "-o", "monero.payload_tree:FALSE"})
+    for (const char* a : {"-T", "ek", "-J", "monero", "-Y", "monero", "-o", "monero.payload_tree:FALSE",
+                          "-o", "monero.compact_peers:TRUE"})
         argv.emplace_back(a);
     return argv;
 }

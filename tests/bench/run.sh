@@ -104,7 +104,7 @@ if ! skipped bare; then
   measure bare bash -c 'printf "%s\0" "$@" | xargs -0 -P '"$jobs"' -I{} "$tsh" -n -r {} >/dev/null' _ "${caps[@]}"
 fi
 if ! skipped ek; then
-  measure ek bash -c 'printf "%s\0" "$@" | xargs -0 -P '"$jobs"' -I{} bash -c '"'"'v=$(basename "$(dirname "$1")"); "$tsh" -n -r "$1" -T ek -J monero -Y monero -o monero.payload_tree:FALSE > "$work/ek/$v.ek"'"'"' _ {}' _ "${caps[@]}"
+  measure ek bash -c 'printf "%s\0" "$@" | xargs -0 -P '"$jobs"' -I{} bash -c '"'"'v=$(basename "$(dirname "$1")"); "$tsh" -n -r "$1" -T ek -J monero -Y monero -o monero.payload_tree:FALSE -o monero.compact_peers:TRUE > "$work/ek/$v.ek"'"'"' _ {}' _ "${caps[@]}"
   ekmb=$(cat "$work"/ek/*.ek | wc -c | awk '{printf "%.1f", $1/1e6}')
   msgs=$(cat "$work"/ek/*.ek | grep -o '"monero_monero_command"' | wc -l)
   lists=$(cat "$work"/ek/*.ek | grep -o '"monero_monero_peerlist_count"' | wc -l)

@@ -31,6 +31,8 @@ def main():
     ap.add_argument("--moneroscope", required=True)
     ap.add_argument("--build-dir", required=True)
     ap.add_argument("--keep")
+    ap.add_argument("--peer-entries", choices=("compact", "tree"), default="compact",
+                    help="ek peer-list form: compact (the contract invocation, default) or the per-entry tree")
     ap.add_argument("truth")
     a = ap.parse_args()
     if not os.path.isfile(os.path.join(a.build_dir, "msc-plugin.env")):
@@ -58,7 +60,8 @@ def main():
         out = os.path.join(vdir, f["name"] + ".ek")
         with open(out, "w") as fo:
             p = subprocess.run([a.tshark_msc, "-n", "-r", os.path.join(corpus, f["name"]), "-T", "ek", "-J", "monero",
-                                "-Y", "monero", "-o", "monero.payload_tree:FALSE"], stdout=fo,
+                                "-Y", "monero", "-o", "monero.payload_tree:FALSE",
+                                "-o", "monero.compact_peers:%s" % ("FALSE" if a.peer_entries == "tree" else "TRUE")], stdout=fo,
                                stderr=subprocess.PIPE, text=True, env=env, timeout=600)
         if p.returncode != 0:
             print(p.stderr)

@@ -6,7 +6,9 @@ usage: ek_truth_check.py TSHARK_WRAPPER TRUTH_JSON CORPUS_DIR
 Runs the ek-contract invocation (docs/ek-contract.md §1) through the tshark wrapper on every file of
 the scenario and checks, per Levin message of the truth (file, frame, index_in_frame): command,
 flags, length, msg_type, sig_only, segments, header_split, first_segment_len, peer-list size and
-last_seen entries; then that `-Y monero.sig_only` returns exactly the frames of sig-only messages.
+last_seen entries; then that `-Y monero.sig_only` returns exactly the frames of sig-only messages;
+then that the export mode `-o monero.compact_peers:TRUE` (ek-contract.md §3a) yields the same
+messages with every field equal and the same peer entries as the per-entry tree.
 Exit 0 = all equal, 1 = mismatch (printed), 77 = input missing (CTest SKIP_RETURN_CODE).
 """
 import json
@@ -66,6 +68,67 @@ def run_ek(wrapper, path, extra=()):
     return msgs
 
 
+PEER_KEYS = ("peer_keys", "peer_type", "peer_addr", "peer_id", "peer_last_seen", "peer_pruning_seed",
+             "peer_rpc_port", "peer_rpc_credits_per_hash", "peer", "peer_ip", "peer_ipv6", "peer_host",
+             "peer_port", "peerlist_compact")
+
+
+def entries_tree(o):
+    """Peer entries of the per-entry tree as (keys, type, addr, id, last_seen, ps, rpc, credits)."""
+    opt = {k: iter(values(o, k)) for k in ("peer_id", "peer_last_seen", "peer_pruning_seed", "peer_rpc_port",
+                                          "peer_rpc_credits_per_hash")}
+    out = []
+    for keys, typ, addr in zip(values(o, "peer_keys"), values(o, "peer_type"), values(o, "peer_addr")):
+        m = int(keys, 16)
+        e = [m, int(typ), addr]
+        for bit, k, conv in ((1, "peer_id", lambda v: int(v, 16)),
+                             (2, "peer_last_seen", lambda v: int(v.split(".")[0])),
+                             (4, "peer_pruning_seed", lambda v: int(v, 16)),
+                             (8, "peer_rpc_port", int), (16, "peer_rpc_credits_per_hash", int)):
+            e.append(conv(next(opt[k])) if m & bit else None)
+        out.append(tuple(e))
+    return out
+
+
+def entries_compact(o):
+    out = []
+    for s in values(o, "peerlist_compact"):
+        for ent in (s.split(" ") if s else []):
+            p = ent.split(";")
+            assert len(p) == 8, ent
+            out.append((int(p[0]), int(p[1]), p[2], *[int(x) if x else None for x in p[3:]]))
+    return out
+
+
+def check_compact(wrapper, path, tree):
+    """Same capture with -o monero.compact_peers:TRUE: same messages, fields and peer entries."""
+    comp = run_ek(wrapper, path, ["-o", "monero.compact_peers:TRUE"])
+    bad = 0
+    n_entries = 0
+    if sorted(k for k in comp if k != "inner") != sorted(k for k in tree if k != "inner"):
+        print("COMPACT message keys differ", path)
+        return 1
+    for key, o in tree.items():
+        if key == "inner":
+            continue
+        c = comp[key]
+        rest_t = {k: v for k, v in o.items() if k[len("monero_monero_"):] not in PEER_KEYS}
+        rest_c = {k: v for k, v in c.items() if k[len("monero_monero_"):] not in PEER_KEYS}
+        if rest_t != rest_c:
+            print("COMPACT fields differ", path, key, set(rest_t.items()) ^ set((k, str(v)) for k, v in rest_c.items()))
+            bad += 1
+        et, ec = entries_tree(o), entries_compact(c)
+        n_entries += len(et)
+        if et != ec:
+            print("COMPACT entries differ", path, key, len(et), len(ec), next((a, b) for a, b in zip(et, ec) if a != b) if et and ec else "")
+            bad += 1
+        if values(o, "peerlist_count") and not values(c, "peerlist_compact"):
+            print("COMPACT string missing for a peer list", path, key)
+            bad += 1
+    print("compact mode: %s: %d messages, %d peer entries compared, %d problems" % (path, len(tree) - 1, n_entries, bad))
+    return bad
+
+
 def main():
     wrapper, truth_path, corpus = sys.argv[1:4]
     try:
@@ -78,6 +141,7 @@ def main():
     for fi, f in enumerate(truth["files"]):
         path = corpus + "/" + f["name"]
         got = run_ek(wrapper, path)
+        bad += check_compact(wrapper, path, got)
         inner = got.pop("inner")
         # every completed fragment sequence (flags E) yields exactly one reassembled inner message
         ends = [m["frame"] for m in truth["messages"] if m["file"] == fi and m["msg_type"] == 5]

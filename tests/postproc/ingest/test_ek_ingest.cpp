@@ -267,6 +267,80 @@ TEST_CASE("peer entries: inconsistent masks are malformed, the line's other mess
     CHECK(r.errors[0].rfind("test.ek:1: peer entries", 0) == 0);
 }
 
+TEST_CASE("peer entries: the compact form gives the same entries as the per-entry tree") {
+    Run r;
+    // the six entries of the test above, as monero.peerlist.compact writes them
+    const std::string obj = "{" + base_fields() +
+        R"(,"monero_monero_peerlist_count":"6","monero_monero_peerlist_compact":")"
+        R"(35;1;100.42.27.58:18080;10;1701108541;;; 32;1;8.8.8.8:18080;;;;; 61;1;9.9.9.9:18089;12;;385;18089;100 )"
+        R"(32;4;abcdefghijklmnop.onion:18083;;;;; 98;2;[2001:db8::7]:18080;;1701108542;;; 0;0;;;;;;"})";
+    CHECK(r.feed(doc(obj)));
+    REQUIRE(r.errors.empty());
+    REQUIRE(r.msgs.size() == 1);
+    const auto& p = r.msgs[0].peers;
+    REQUIRE(p.size() == 6);
+    CHECK(r.msgs[0].has_peerlist);
+    CHECK(p[0].ip->to_string() == "100.42.27.58");
+    CHECK(p[0].port == 18080);
+    CHECK(*p[0].id == 10);
+    CHECK(*p[0].last_seen == 1701108541);
+    CHECK_FALSE(p[1].id);
+    CHECK(*p[2].id == 12);
+    CHECK(*p[2].pruning_seed == 385);
+    CHECK(*p[2].rpc_port == 18089);
+    CHECK(*p[2].rpc_credits_per_hash == 100);
+    CHECK(p[3].type == PeerAddrType::Tor);
+    CHECK(p[3].host == "abcdefghijklmnop.onion");
+    CHECK(p[4].type == PeerAddrType::IPv6);
+    CHECK(p[4].ip->to_string() == "2001:db8::7");
+    CHECK(*p[4].last_seen == 1701108542);
+    CHECK(p[4].unknown_keys);
+    CHECK(p[5].type == PeerAddrType::Invalid);
+
+    // an empty list is a list with no entries
+    CHECK(r.feed(doc("{" + base_fields("1002", "1", "7") +
+                     R"(,"monero_monero_peerlist_count":"0","monero_monero_peerlist_compact":""})")));
+    REQUIRE(r.msgs.size() == 2);
+    CHECK(r.msgs[1].has_peerlist);
+    CHECK(r.msgs[1].peers.empty());
+}
+
+TEST_CASE("peer entries: malformed compact strings are reported, other messages kept") {
+    const char* bad[] = {
+        "35;1;1.2.3.4:1;10;1701108541;;",          // 7 values
+        "35;1;1.2.3.4:1;10;1701108541;;;;",        // 9 values
+        "33;1;1.2.3.4:1;;;;;",                     // id bit set, id empty
+        "32;1;1.2.3.4:1;5;;;;",                    // id given, bit not set
+        "33;1;1.2.3.4:1;x;;;;",                    // id not a number
+        "65536;1;1.2.3.4:1;;;;;",                  // keys out of range
+        "40;1;1.2.3.4:1;;;;70000;",                // rpc_port out of range
+        "34;1;1.2.3.4:1;;9223372036854775808;;;",  // last_seen beyond int64
+        "32;1;1.2.3.4:1;;;;; ",                    // trailing space
+        "32;1;1.2.3.4:1;;;;;  32;1;1.2.3.4:1;;;;;",// empty entry
+    };
+    for (const char* c : bad) {
+        CAPTURE(c);
+        Run r;
+        const std::string m1 = "{" + base_fields("1002", "1", "6") + R"(,"monero_monero_peerlist_compact":")" + c + "\"}";
+        const std::string m2 = "{" + base_fields("1003", "0", "6") + "}";
+        CHECK_FALSE(r.feed(doc("[" + m1 + "," + m2 + "]")));
+        REQUIRE(r.msgs.size() == 1);
+        CHECK(r.msgs[0].command == 1003);
+        REQUIRE(r.errors.size() == 1);
+        CHECK(r.errors[0].find("peerlist_compact") != std::string::npos);
+    }
+    // both forms in one message
+    Run r;
+    CHECK_FALSE(r.feed(doc("{" + base_fields() + R"(,"monero_monero_peerlist_compact":"32;1;1.2.3.4:1;;;;;",)"
+                           R"("monero_monero_peer_keys":"0x0020","monero_monero_peer_type":"1","monero_monero_peer_addr":"1.2.3.4:1"})")));
+    CHECK(r.msgs.empty());
+    // a negative last_seen is a value the peer sent, not an error
+    Run ok;
+    CHECK(ok.feed(doc("{" + base_fields() + R"(,"monero_monero_peerlist_compact":"34;1;1.2.3.4:1;;-5;;;"})")));
+    REQUIRE(ok.msgs.size() == 1);
+    CHECK(*ok.msgs[0].peers[0].last_seen == -5);
+}
+
 TEST_CASE("malformed lines: truncated, garbage, wrong types, absurd numbers") {
     Run r;
     const std::string ok = doc("{" + base_fields() + "}");

@@ -128,7 +128,8 @@ TEST_CASE("tshark argv is the ek-contract invocation") {
     t.command = {"/x/tshark-msc"};
     auto a = tshark_argv(t, "c.pcapng");
     std::vector<std::string> want{"/x/tshark-msc", "-n", "-r", "c.pcapng", "-T", "ek", "-J", "monero",
-                                  "-Y", "monero", "-o", "monero.payload_tree:FALSE"};
+                                  "-Y", "monero", "-o", "monero.payload_tree:FALSE",
+                                  "-o", "monero.compact_peers:TRUE"};
     CHECK(a == want);
 }
 
