@@ -388,24 +388,32 @@ int run_analyze(const AnalyzeOptions& opt) {
             ++suppressed;
         }
     };
-    uint64_t index_lines = 0, without_monero = 0;
+    uint64_t index_lines = 0, without_monero = 0, delivered = 0;
+    std::vector<std::string> read_errors;   // inputs that failed mid-way: what was read is kept
     for (const auto& in : opt.plan.inputs) {
         const auto known = builder.find_vantage(in.vantage);
         const uint32_t v = known ? *known : builder.add_vantage({in.vantage, std::nullopt, opt.default_p2p_port});
         const std::string name = in.path == "-" ? "<stdin>" : in.path;
         const uint32_t idx = builder.add_input(v, name);
         EkIngest ing(idx, name, [&](const LevinMessage& m) { builder.add(m); }, on_error);
+        ing.set_max_line_bytes(opt.max_line_bytes);
         const bool ok = ing.read_path(in.path);
         const auto& st = ing.stats();
         builder.set_input_stats(idx, st.lines, st.messages, st.malformed_lines, !ok);
         ing.merge_into(builder.diagnostics());
         index_lines += st.index_lines;
         without_monero += st.frames_without_monero;
+        delivered += st.messages;
         if (!ok) {
-            std::cerr << "moneroscope analyze: " << ing.io_error() << "\n";
-            return kExitIo;
+            std::cerr << "moneroscope analyze: " << ing.io_error() << " (the " << st.messages
+                      << " messages read before it are analysed; the results will be incomplete)\n";
+            read_errors.push_back(ing.io_error());
         }
     }
+    if (delivered == 0)
+        std::cerr << "moneroscope analyze: no Levin message in any input (" << opt.plan.inputs.size()
+                  << " input(s)): was the ek written with the ek-contract invocation and the moneroscope plugin "
+                     "(docs/ek-contract.md)? Empty results are written; exit code 2\n";
     if (suppressed) std::cerr << "moneroscope analyze: " << suppressed << " more malformed-line diagnostics not shown\n";
     builder.diagnostics().index_lines += index_lines;
     builder.diagnostics().frames_without_monero += without_monero;
@@ -437,7 +445,8 @@ int run_analyze(const AnalyzeOptions& opt) {
     }
     std::cout.flush();
     if (!std::cout) return kExitIo;
-    return model.input.malformed_lines > 0 ? kExitDamaged : kExitOk;
+    if (!read_errors.empty()) return kExitIo;
+    return model.input.malformed_lines > 0 || delivered == 0 ? kExitDamaged : kExitOk;
 }
 
 } // namespace msc::cli

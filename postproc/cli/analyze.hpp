@@ -79,6 +79,7 @@ struct AnalyzeOptions {
     bool quiet = false;              // nothing on stdout; errors still on stderr
     bool json = false;               // report.json on stdout instead of the human summary
     size_t max_errors = 20;          // malformed-line diagnostics printed on stderr
+    size_t max_line_bytes = size_t(512) << 20;   // longer ek lines are skipped (malformed)
     output::RunInfo run;
 };
 

@@ -29,6 +29,7 @@ int main(int argc, char** argv) {
     std::string config_file, out_dir = "results", preset = "paper", run_id = "non";
     bool quiet = false, json = false;
     size_t max_errors = 20;
+    size_t max_line_mb = 512;
     int64_t split_gap_s = 120;
     uint32_t min_messages = 2;
     Config cfg;
@@ -52,6 +53,8 @@ int main(int argc, char** argv) {
     an->add_flag("--quiet,-q", quiet, "No summary on stdout");
     an->add_flag("--json", json, "Print report.json on stdout instead of the human summary");
     an->add_option("--max-errors", max_errors, "Malformed-line diagnostics printed on stderr")->capture_default_str();
+    an->add_option("--max-line-mb", max_line_mb, "Longer ek lines are skipped and counted malformed (memory bound)")
+        ->check(CLI::Range(size_t(1), size_t(1) << 20))->capture_default_str();
     an->add_option("--preset", preset, "Thresholds: paper (default) or latest")
         ->check(CLI::IsMember({"paper", "latest"}))->capture_default_str();
     an->add_option("--run-id", run_id, "Suffix of per-run results.tex macros (paper: non, latest: with)")
@@ -228,6 +231,7 @@ int main(int argc, char** argv) {
         opt.quiet = quiet;
         opt.json = json;
         opt.max_errors = max_errors;
+        opt.max_line_bytes = max_line_mb << 20;
         opt.run.run_id = run_id;
         opt.run.command_line.assign(argv, argv + argc);
         opt.run.generated_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(

@@ -981,18 +981,55 @@ bool EkIngest::feed_line(std::string_view line) {
 }
 
 bool EkIngest::read_stream(std::FILE* f) {
-    char* buf = nullptr;
-    size_t cap = 0;
-    ssize_t n;
+    // Block reads; a line that lies inside one block is parsed in place, only a line that spans
+    // blocks is copied into `pending`. A line longer than max_line_bytes_ is skipped (counted
+    // malformed, reported with its number) without holding more than max_line_bytes_ of it.
+    static constexpr size_t kBlock = 1u << 20;
+    std::vector<char> block(kBlock);
+    std::string pending;
+    bool skipping = false;
+    uint64_t skipped_bytes = 0;
+    auto skip_done = [&]() {
+        ++stats_.lines;
+        ++stats_.malformed_lines;
+        stats_.bytes += skipped_bytes;
+        report("line longer than " + std::to_string(max_line_bytes_) + " bytes (" + std::to_string(skipped_bytes) +
+               " bytes), skipped");
+        skipping = false;
+        skipped_bytes = 0;
+    };
     errno = 0;
-    while ((n = ::getline(&buf, &cap, f)) >= 0) {
-        std::string_view line(buf, size_t(n));
-        if (!line.empty() && line.back() == '\n') line.remove_suffix(1);
-        feed_line(line);
+    size_t n;
+    while ((n = std::fread(block.data(), 1, kBlock, f)) > 0) {
+        const char* p = block.data();
+        const char* e = p + n;
+        while (p < e) {
+            const char* nl = static_cast<const char*>(std::memchr(p, '\n', size_t(e - p)));
+            const char* stop = nl ? nl : e;
+            const size_t piece = size_t(stop - p);
+            if (skipping) {
+                skipped_bytes += piece;
+            } else if (pending.size() + piece > max_line_bytes_) {
+                skipping = true;
+                skipped_bytes = pending.size() + piece;
+                std::string().swap(pending);   // release the memory now
+            } else if (nl && pending.empty()) {
+                feed_line(std::string_view(p, piece));
+            } else {
+                pending.append(p, piece);
+                if (nl) {
+                    feed_line(pending);
+                    pending.clear();
+                }
+            }
+            if (nl && skipping) skip_done();
+            p = nl ? nl + 1 : e;
+        }
     }
     const bool err = std::ferror(f) != 0;
+    if (skipping) skip_done();
+    else if (!pending.empty()) feed_line(pending);   // last line without a newline
     if (err) io_error_ = name_ + ": read error: " + std::strerror(errno ? errno : EIO);
-    std::free(buf);
     return !err;
 }
 
@@ -1003,8 +1040,7 @@ bool EkIngest::read_path(const std::string& path) {
         io_error_ = path + ": " + std::strerror(errno);
         return false;
     }
-    static thread_local std::vector<char> vbuf(1 << 20);
-    std::setvbuf(f, vbuf.data(), _IOFBF, vbuf.size());
+    std::setvbuf(f, nullptr, _IONBF, 0);   // read_stream reads in 1 MiB blocks itself
     const bool ok = read_stream(f);
     std::fclose(f);
     return ok;

@@ -64,8 +64,11 @@ public:
     // was malformed (fully or partly skipped).
     bool feed_line(std::string_view line);
 
-    // Reads `f` to EOF line by line (only the current line is held). Returns false on a read error.
+    // Reads `f` to EOF line by line (only the current line is held, at most max_line_bytes() of
+    // it: a longer line is skipped and counted malformed). Returns false on a read error.
     bool read_stream(std::FILE* f);
+    void set_max_line_bytes(size_t n) { max_line_bytes_ = n ? n : 1; }
+    size_t max_line_bytes() const { return max_line_bytes_; }
     // Opens `path` ("-" = stdin) and reads it. Returns false (with io_error()) if it cannot be
     // opened or read.
     bool read_path(const std::string& path);
@@ -114,6 +117,7 @@ private:
     EkStats stats_;
     std::vector<std::string> first_errors_;
     std::string io_error_;
+    size_t max_line_bytes_ = size_t(512) << 20;   // same default as `moneroscope run`
 
     // Per-object scratch, reused across lines (clear() keeps capacity).
     std::vector<Value> fields_[F_COUNT];

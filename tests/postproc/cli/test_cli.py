@@ -146,6 +146,31 @@ write(blocker, ["x"])
 rc, _, se = run(["analyze", ek, "-o", os.path.join(blocker, "sub")])
 check(rc == 3, "unwritable output exits 3 (got %d)" % rc)
 
+# 3b. A line longer than --max-line-mb is skipped without being held; empty input; a read error
+#     (a directory given as stdin makes read() fail with EISDIR): results are still written.
+lines = ek_lines(A, peers)
+huge = os.path.join(tmp, "huge.ek")
+with open(huge, "w") as f:
+    f.write("\n".join(lines[:10]) + "\n")
+    f.write('{"timestamp":"1","layers":{"monero":"' + "x" * (3 << 20) + '"}}\n')   # 3 MiB line
+    f.write("\n".join(lines[10:]) + "\n")
+out = os.path.join(tmp, "out-huge")
+rc, so, se = run(["analyze", "--vantage", "x=" + A, "--max-line-mb", "1", huge, "-o", out])
+check(rc == 2, "over-long line exits 2 (got %d)" % rc)
+check(huge + ":11: line longer than 1048576 bytes (3145768 bytes), skipped" in se, "over-long line reported: " + se)
+rep = json.load(open(os.path.join(out, "report.json")))
+check(rep["input"]["messages"] == 25 and rep["input"]["malformed_lines"] == 1, "lines around it all kept")
+empty = os.path.join(tmp, "empty.ek")
+write(empty, [])
+rc, so, se = run(["analyze", "--vantage", "x=" + A, empty, "-o", os.path.join(tmp, "out-empty")])
+check(rc == 2 and "no Levin message in any input" in se, "empty input exits 2 with advice (got %d: %s)" % (rc, se))
+check(os.path.isfile(os.path.join(tmp, "out-empty", "report.json")), "empty input still writes report.json")
+p = subprocess.run([MS, "analyze", "--vantage", "x=" + A, ek, "-", "-o", os.path.join(tmp, "out-rerr")],
+                   stdin=os.open(tmp, os.O_RDONLY), capture_output=True, text=True, timeout=300)
+check(p.returncode == 3 and "read error" in p.stderr, "read error exits 3 (got %d: %s)" % (p.returncode, p.stderr))
+rep = json.load(open(os.path.join(tmp, "out-rerr", "report.json")))
+check(rep["input"]["messages"] == 25, "messages of the readable input kept despite the read error")
+
 # 4. Layout <dir>/<server_id>/… with two vantages, IPs inferred per vantage; stdin; --json; --quiet.
 lay = os.path.join(tmp, "layout")
 write(os.path.join(lay, "ams", "part1.ek"), ek_lines(A, peers[:3]))
