@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Regenerates the seed corpus of the ek-ingest harness (tests/fuzz/seeds/ek_ingest) from the
 # committed captures: every capture of tests/corpus goes through tshark + the built plugin with the
-# contract invocation (docs/ek-contract.md §1); a small, diverse subset of lines is kept (per
-# command / msg_type / object-or-array shape, shortest first), each seed = index line + document
-# line, plus one seed holding the first (up to 40, at most 16 KB) lines of a capture's output (multi-line state).
+# contract invocation (docs/ek-contract.md §1, compact peer lists) and once more with the per-entry
+# peer-list form (-o monero.compact_peers:FALSE, which the ingest also reads); a small, diverse
+# subset of lines is kept (per peer-list form / command / msg_type / object-or-array shape, shortest
+# first), each seed = index line + document line, plus one seed per capture and form holding the
+# first (up to 40, at most 16 KB) lines of its output (multi-line state).
 # Usage: make-ek-seeds.sh BUILD_DIR [OUT_DIR]     (BUILD_DIR must contain the built plugin)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -13,8 +15,11 @@ out=${2:-$here/seeds/ek_ingest}
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 mkdir -p "$out"
 for f in "$repo"/tests/corpus/synthetic/*.pcap* "$repo"/tests/corpus/malformed/*.pcap; do
-  MSC_BUILD_DIR=$build "$repo/tests/tshark-msc" -n -r "$f" -T ek -J monero -Y monero \
-    -o monero.payload_tree:FALSE > "$tmp/$(basename "$f").ek" 2>/dev/null || true
+  for compact in TRUE FALSE; do
+    MSC_BUILD_DIR=$build "$repo/tests/tshark-msc" -n -r "$f" -T ek -J monero -Y monero \
+      -o monero.payload_tree:FALSE -o monero.compact_peers:$compact \
+      > "$tmp/$(basename "$f").$compact.ek" 2>/dev/null || true
+  done
 done
 python3 - "$tmp" "$out" <<'PY'
 import hashlib, json, os, sys
@@ -40,12 +45,13 @@ for name in sorted(os.listdir(src)):
             continue
         m = d.get("layers", {}).get("monero")
         objs = m if isinstance(m, list) else [m]
-        key = (isinstance(m, list),) + tuple(sorted(
+        compact = b"peerlist_compact" in lines[i]
+        key = (compact, isinstance(m, list),) + tuple(sorted(
             (str(o.get("monero_monero_command")), str(o.get("monero_monero_msg_type")),
              str(o.get("monero_monero_payload_decoded"))) for o in objs if isinstance(o, dict)))
-        kinds.setdefault(key, []).append(lines[i - 1] + b"\n" + lines[i] + b"\n")
+        kinds.setdefault(key, set()).add(lines[i - 1] + b"\n" + lines[i] + b"\n")
 for key in sorted(kinds, key=str):
-    for b in sorted(kinds[key], key=len)[:2]:
+    for b in sorted(kinds[key], key=lambda b: (len(b), b))[:2]:
         if len(b) <= 16384:
             write(b); n += 1
 print("ek seeds written: %d (%d kinds)" % (n, len(kinds)))

@@ -20,8 +20,9 @@
 # shuffled/duplicated/dropped segments; variant n of the whole run uses seed SEED+n), concatenates
 # the variants into one capture (mutate.py --batch: addresses of variant j XORed with j so their
 # TCP conversations stay apart; tshark start-up, ~1 s with the sanitizer runtimes, is paid once per
-# batch instead of once per 6-packet capture), runs tshark with the contract invocation (ek) -
-# every 4th run also two-pass (-2) and with the generic payload tree on - and checks: no crash
+# batch instead of once per 6-packet capture), runs tshark with the contract invocation (ek, with
+# -o monero.compact_peers:TRUE) - every 2nd of 4 runs with the per-entry peer-list form instead,
+# every 4th two-pass (-2) with the generic payload tree on - and checks: no crash
 # (signal), no sanitizer report, no hang, and ek output in which every line is JSON. After a failed
 # batch every variant is rerun alone; the batch and each failing variant are kept in DIR/findings.
 # Prints a summary line:
@@ -122,8 +123,13 @@ while :; do
     || { echo "pipeline.sh: mutate failed on ${batch[*]}" >&2; exit 2; }
   read -r _ n _ < "$work/run/batch.txt"
   chmod 0644 "$in"
-  extra=(-o monero.payload_tree:FALSE)
-  [ $(((runs + 1) % 4)) = 0 ] && extra=(-2 -o monero.payload_tree:TRUE)
+  # contract invocation (docs/ek-contract.md §1); every 2nd run of 4 the per-entry peer-list form,
+  # every 4th two passes + the generic payload tree
+  case $(((runs + 1) % 4)) in
+    2) extra=(-o monero.payload_tree:FALSE -o monero.compact_peers:FALSE);;
+    0) extra=(-2 -o monero.payload_tree:TRUE -o monero.compact_peers:TRUE);;
+    *) extra=(-o monero.payload_tree:FALSE -o monero.compact_peers:TRUE);;
+  esac
   check "$in" "${extra[@]}"
   runs=$((runs + 1)); total=$((total + n)); variants=$((variants + ${#batch[@]}))
   if [ -n "$verdict" ]; then

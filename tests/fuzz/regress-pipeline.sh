@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Replays capture reproducers (tests/fuzz/regressions/pipeline/*.pcap, found by pipeline.sh)
-# through tshark + the built plugin, with the contract ek invocation and with two passes + the
-# generic payload tree, and fails on: a crash or a tshark exit status other than 0/2, a sanitizer
+# through tshark + the built plugin, with the contract ek invocation (compact peer lists), with the
+# per-entry peer-list form, and with two passes + the generic payload tree, and fails on: a crash or a tshark exit status other than 0/2, a sanitizer
 # report, a run longer than 60 s, or ek output that is not valid UTF-8 JSON line by line.
 # Usage: regress-pipeline.sh BUILD_DIR [PCAP...]     (default: every regressions/pipeline/*.pcap)
 set -uo pipefail
@@ -13,7 +13,9 @@ files=("$@")
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 fail=0
 for f in "${files[@]}"; do
-  for mode in "-o monero.payload_tree:FALSE" "-2 -o monero.payload_tree:TRUE"; do
+  for mode in "-o monero.payload_tree:FALSE -o monero.compact_peers:TRUE" \
+              "-o monero.payload_tree:FALSE -o monero.compact_peers:FALSE" \
+              "-2 -o monero.payload_tree:TRUE -o monero.compact_peers:TRUE"; do
     # shellcheck disable=SC2086
     MSC_BUILD_DIR=$build timeout -k 5 60 "$repo/tests/tshark-msc" -n -r "$f" -T ek -J monero -Y monero $mode \
       >"$tmp/out" 2>"$tmp/err"
