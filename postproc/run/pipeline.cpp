@@ -103,7 +103,7 @@ int run_pipeline(const PipelineOptions& opt) {
 
     // Vantages (one per capture directory) and inputs (one per capture), registered up front so
     // the worker threads only call ModelBuilder::add.
-    ModelBuilder builder;
+    ModelBuilder builder(opt.builder);
     std::map<std::string, uint32_t> vantage_ids;
     for (auto& c : captures) {
         if (vantage_ids.count(c.vantage)) continue;

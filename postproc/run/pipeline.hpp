@@ -11,6 +11,7 @@
 #pragma once
 
 #include "metrics/config.hpp"
+#include "model/builder.hpp"
 #include "model/ip.hpp"
 #include "output/writers.hpp"
 #include "report/render.hpp"
@@ -42,6 +43,7 @@ struct PipelineOptions {
     bool keep_ek = false;                                    // keep ek in <out_dir>/ek/<vantage>/
     std::string out_dir = "results";
     Config config;
+    ModelBuilder::Options builder;                           // connection split gap, min messages
     output::RunInfo info;
     bool report = true;                                      // figures + report.html
     report::RenderOptions render;

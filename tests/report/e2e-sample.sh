@@ -31,3 +31,26 @@ done
 flagged=$(grep -cv '^#' "$out/results/ban_list.txt" || true)
 [ "$flagged" -gt 0 ] || fail "the sample has anomalies, but nothing was flagged"
 bash "$here/tests/report/browser-test.sh" --html "$html" "$out/browser" --expect-figures 8 --expect-rows "$flagged"
+
+# `run` takes analyze's threshold options: they reach the analysis (report.json config) and change
+# the result (anomalies.pcapng has PLS and SlC peers at the paper thresholds, none at absurd ones).
+smp=$(mktemp -d); chmod 0755 "$smp"; mkdir -p "$smp/v1"
+ln -s "$here/tests/corpus/synthetic/anomalies.pcapng" "$smp/v1/anomalies.pcapng"
+rc=0
+"$bin" run --tshark "$here/tests/tshark-msc" --out "$out/thr" --no-report --quiet --split-gap 60 \
+  --pls-min-high-pairs 1000000 --slc-min-connections 1000 "$smp" || rc=$?
+rm -rf "$smp"
+[ $rc -eq 0 ] || [ $rc -eq 2 ] || fail "run with threshold options exited $rc"
+python3 - "$out/results/report.json" "$out/thr/report.json" <<'PY' || fail "threshold options of run not applied"
+import json, sys
+a, b = (json.load(open(p)) for p in sys.argv[1:3])
+cb = b["config"]
+assert cb["connection_split_gap_s"] == 60, cb["connection_split_gap_s"]
+assert cb["pls_min_high_pairs"] == 1000000 and cb["slc_min_connections"] == 1000, cb
+n = lambda r, c: r["classes"][c]["ips"] if isinstance(r["classes"][c], dict) else r["classes"][c]
+print("PLS IPs default / strict:", n(a, "pl_similarity"), n(b, "pl_similarity"),
+      "SlC:", n(a, "short_lived"), n(b, "short_lived"))
+assert n(a, "pl_similarity") > 0 and n(b, "pl_similarity") == 0
+assert n(a, "short_lived") > 0 and n(b, "short_lived") == 0
+PY
+echo "e2e-sample: ok"
