@@ -1,4 +1,5 @@
 #include "report/render.hpp"
+#include "sys/exec_path.hpp"
 
 #include "report/html.hpp"
 #include "report/plots.hpp"
@@ -34,21 +35,6 @@ void write_file(const fs::path& p, const std::string& content) {
     fs::rename(tmp, p);
 }
 
-bool in_path(const std::string& prog) {
-    if (prog.find('/') != std::string::npos) return ::access(prog.c_str(), X_OK) == 0;
-    const char* path = std::getenv("PATH");
-    std::string p = path ? path : "/usr/bin:/bin";
-    size_t start = 0;
-    while (start <= p.size()) {
-        size_t end = p.find(':', start);
-        if (end == std::string::npos) end = p.size();
-        std::string dir = p.substr(start, end - start);
-        if (dir.empty()) dir = ".";
-        if (::access((dir + "/" + prog).c_str(), X_OK) == 0) return true;
-        start = end + 1;
-    }
-    return false;
-}
 
 } // namespace
 
@@ -82,7 +68,7 @@ RenderResult write_report(const ReportData& data, const std::string& out_dir, co
     if (ec) throw std::runtime_error("cannot create " + figdir.string() + ": " + ec.message());
 
     auto figures = all_figures(data);
-    bool converter = (opt.png || opt.pdf) && in_path(opt.rsvg_convert);
+    bool converter = (opt.png || opt.pdf) && sys::executable_in_path(opt.rsvg_convert);
     if ((opt.png || opt.pdf) && !converter)
         res.warnings.push_back("PNG/PDF figures not written: '" + opt.rsvg_convert +
                                "' not found (install Debian package librsvg2-bin, e.g. bash scripts/deps.sh); "

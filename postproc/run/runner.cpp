@@ -1,4 +1,5 @@
 #include "run/runner.hpp"
+#include "sys/exec_path.hpp"
 
 #include <algorithm>
 #include <atomic>
@@ -30,21 +31,6 @@ std::atomic<int> g_scope_depth{0};
 
 extern "C" void on_stop_signal(int) { g_stop.store(true); }
 
-bool find_in_path(const std::string& prog) {
-    if (prog.find('/') != std::string::npos) return ::access(prog.c_str(), X_OK) == 0;
-    const char* env = std::getenv("PATH");
-    std::string path = env ? env : "/usr/local/bin:/usr/bin:/bin";
-    size_t start = 0;
-    while (start <= path.size()) {
-        size_t end = path.find(':', start);
-        if (end == std::string::npos) end = path.size();
-        std::string dir = path.substr(start, end - start);
-        if (dir.empty()) dir = ".";
-        if (::access((dir + "/" + prog).c_str(), X_OK) == 0) return true;
-        start = end + 1;
-    }
-    return false;
-}
 
 struct Child {
     pid_t pid = -1;
@@ -232,7 +218,7 @@ std::vector<std::string> tshark_argv(const Tshark& ts, const std::string& captur
 std::optional<std::string> check_tshark(const Tshark& ts) {
     if (ts.command.empty() || ts.command[0].empty()) return std::string("no tshark command given");
     const std::string& prog = ts.command[0];
-    if (!find_in_path(prog)) {
+    if (!sys::executable_in_path(prog)) {
         if (prog.find('/') != std::string::npos)
             return "'" + prog + "' does not exist or is not executable: check the --tshark path";
         return std::string("tshark is not installed: install it with `apt-get install tshark` "
