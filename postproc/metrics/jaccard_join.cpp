@@ -1,6 +1,7 @@
 #include "metrics/jaccard_join.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <numeric>
 #include <thread>
@@ -131,33 +132,455 @@ std::vector<JoinPair> join_bitmap(const SetCollection& sets, uint64_t num, unsig
     return out;
 }
 
+
+// ------------------------------------------------------------------------------------------------
+// Blocked strategy.
+// ------------------------------------------------------------------------------------------------
+
+constexpr unsigned kParityWords = 16;     // 1024-bit XOR-parity bitmaps
+constexpr unsigned kMaxDenseWords = 64;   // frequent-item bitmaps: at most 4,096 items
+constexpr uint64_t kDenseBudgetBytes = 256ull << 20;
+constexpr uint32_t kOwnBlockMin = 16;     // a group with >= this many sets gets blocks of its own...
+constexpr uint32_t kGroupBlock = 32;      // ...of at most this many sets (consecutive in index order)
+constexpr uint32_t kPooledBlock = 64;     // smaller groups are pooled into blocks of ~this many sets
+
+struct BlockedData {
+    size_t n = 0;
+    uint64_t num = 0;
+    unsigned W = 0;                         // words per dense bitmap
+    bool parity = false;
+    std::vector<uint32_t> orig;             // position -> set index
+    std::vector<uint32_t> sz, grp, blk;     // per position
+    std::vector<uint64_t> bm;               // n * W: frequent items (rank < 64 W)
+    std::vector<uint64_t> par;              // n * kParityWords (when parity)
+    std::vector<uint32_t> rare;             // per position, sorted ranks >= 64 W
+    std::vector<uint64_t> rare_off;
+    // blocks
+    std::vector<uint32_t> bstart;           // positions [bstart[b], bstart[b+1]), sizes ascending
+    std::vector<uint8_t> binternal;         // block holds >= 2 groups
+    std::vector<uint32_t> bgroup;           // the group of a single-group block, else UINT32_MAX
+    std::vector<uint64_t> ubm;              // B * W unions
+    std::vector<uint32_t> rb;               // rare rank -> blocks containing it (CSR)
+    std::vector<uint64_t> rb_off;
+    uint32_t nfreq = 0;
+};
+
+struct ThreadOut {
+    std::vector<JoinPair> pairs;
+    uint64_t block_tests = 0, block_pass = 0, candidates = 0, after_parity = 0, verified = 0;
+};
+
+#define MSC_INLINE inline __attribute__((always_inline))
+
+MSC_INLINE uint32_t pc_and(const uint64_t* a, const uint64_t* b, unsigned w) {
+    uint64_t n0 = 0, n1 = 0;
+    unsigned k = 0;
+    for (; k + 1 < w; k += 2) {
+        n0 += uint64_t(__builtin_popcountll(a[k] & b[k]));
+        n1 += uint64_t(__builtin_popcountll(a[k + 1] & b[k + 1]));
+    }
+    if (k < w) n0 += uint64_t(__builtin_popcountll(a[k] & b[k]));
+    return uint32_t(n0 + n1);
+}
+MSC_INLINE uint32_t pc_xor16(const uint64_t* a, const uint64_t* b) {
+    // four independent accumulators (the popcount latency chain dominated a single one)
+    uint64_t n0 = 0, n1 = 0, n2 = 0, n3 = 0;
+    for (unsigned k = 0; k < kParityWords; k += 4) {
+        n0 += uint64_t(__builtin_popcountll(a[k] ^ b[k]));
+        n1 += uint64_t(__builtin_popcountll(a[k + 1] ^ b[k + 1]));
+        n2 += uint64_t(__builtin_popcountll(a[k + 2] ^ b[k + 2]));
+        n3 += uint64_t(__builtin_popcountll(a[k + 3] ^ b[k + 3]));
+    }
+    return uint32_t(n0 + n1 + n2 + n3);
+}
+
+// ub >= min_overlap(num, sx, sy) without a division: ub * (den + num) > num * (sx + sy).
+MSC_INLINE bool reaches(uint64_t num, uint32_t ub, uint32_t sx, uint32_t sy) {
+    return uint64_t(ub) * (kDen + num) > num * (uint64_t(sx) + sy);
+}
+
+MSC_INLINE void pair_check(const BlockedData& d, size_t x, size_t y, ThreadOut& o) {
+    ++o.candidates;
+    const uint32_t sx = d.sz[x], sy = d.sz[y];
+    if (d.parity) {
+        const uint32_t ub = (sx + sy - pc_xor16(d.par.data() + x * kParityWords, d.par.data() + y * kParityWords)) / 2;
+        if (!reaches(d.num, ub, sx, sy)) return;
+        ++o.after_parity;
+    }
+    ++o.verified;
+    uint32_t inter = pc_and(d.bm.data() + x * d.W, d.bm.data() + y * d.W, d.W);
+    const uint32_t* rx = d.rare.data() + d.rare_off[x];
+    const uint32_t* rxe = d.rare.data() + d.rare_off[x + 1];
+    const uint32_t* ry = d.rare.data() + d.rare_off[y];
+    const uint32_t* rye = d.rare.data() + d.rare_off[y + 1];
+    if (rx != rxe && ry != rye) inter += intersect_count(rx, rxe, ry, rye);
+    const uint32_t uni = sx + sy - inter;
+    if (jaccard_above(inter, uni, d.num)) {
+        const uint32_t a = d.orig[x], b = d.orig[y];
+        o.pairs.push_back({std::min(a, b), std::max(a, b), inter, uni});
+    }
+}
+
+// Positions [lo, hi) of block b whose size passes the size filter against sx (sizes ascending).
+MSC_INLINE std::pair<uint32_t, uint32_t> size_range(const BlockedData& d, uint32_t b, uint32_t sx) {
+    const uint32_t* s0 = d.sz.data() + d.bstart[b];
+    const uint32_t* s1 = d.sz.data() + d.bstart[b + 1];
+    const uint64_t need = d.num * sx;   // sy * den > num * sx
+    const uint32_t* lo = std::partition_point(s0, s1, [&](uint32_t sy) { return uint64_t(sy) * kDen <= need; });
+    const uint64_t cap = uint64_t(sx) * kDen;   // sy * num < sx * den
+    const uint32_t* hi = d.num == 0 ? s1 : std::partition_point(lo, s1, [&](uint32_t sy) { return uint64_t(sy) * d.num < cap; });
+    return {uint32_t(lo - d.sz.data()), uint32_t(hi - d.sz.data())};
+}
+
+MSC_INLINE void process_positions(const BlockedData& d, size_t p0, size_t p1, std::vector<uint32_t>& cnt,
+                                  std::vector<uint32_t>& touched, ThreadOut& o) {
+    const uint32_t B = uint32_t(d.bstart.size() - 1);
+    for (size_t x = p0; x < p1; ++x) {
+        const uint32_t sx = d.sz[x];
+        if (sx == 0) continue;
+        const uint32_t bx = d.blk[x];
+        // rare items: per-block counts through the rare-item -> blocks index
+        for (uint64_t k = d.rare_off[x]; k < d.rare_off[x + 1]; ++k) {
+            const uint32_t r = d.rare[k] - d.nfreq;
+            for (uint64_t q = d.rb_off[r]; q < d.rb_off[r + 1]; ++q) {
+                const uint32_t b = d.rb[q];
+                if (b <= bx) continue;
+                if (cnt[b]++ == 0) touched.push_back(b);
+            }
+        }
+        const uint64_t* bmx = d.bm.data() + x * d.W;
+        const uint32_t gx = d.grp[x];
+        for (uint32_t b = bx + 1; b < B; ++b) {
+            if (d.bgroup[b] == gx) continue;   // same source: no pairs
+            const uint32_t minsz = d.sz[d.bstart[b]], maxsz = d.sz[d.bstart[b + 1] - 1];
+            if (uint64_t(maxsz) * kDen <= d.num * sx) continue;            // all too small
+            if (d.num && uint64_t(minsz) * d.num >= uint64_t(sx) * kDen) continue;   // all too large
+            ++o.block_tests;
+            const uint32_t bound = pc_and(bmx, d.ubm.data() + size_t(b) * d.W, d.W) + cnt[b];
+            if (!reaches(d.num, bound, sx, minsz)) continue;
+            ++o.block_pass;
+            const auto [lo, hi] = size_range(d, b, sx);
+            for (uint32_t y = lo; y < hi; ++y) {
+                if (!reaches(d.num, bound, sx, d.sz[y])) break;    // the needed overlap grows with the size
+                pair_check(d, x, y, o);
+            }
+        }
+        for (uint32_t b : touched) cnt[b] = 0;
+        touched.clear();
+        if (d.binternal[bx]) {
+            const auto [lo, hi] = size_range(d, bx, sx);
+            for (uint32_t y = std::max<uint32_t>(lo, uint32_t(x + 1)); y < hi; ++y) {
+                if (d.grp[y] == d.grp[x]) continue;
+                pair_check(d, x, y, o);
+            }
+        }
+    }
+}
+
+__attribute__((target("avx2,popcnt")))
+void process_fast(const BlockedData& d, size_t p0, size_t p1, std::vector<uint32_t>& cnt,
+                  std::vector<uint32_t>& touched, ThreadOut& o) {
+    process_positions(d, p0, p1, cnt, touched, o);
+}
+void process_portable(const BlockedData& d, size_t p0, size_t p1, std::vector<uint32_t>& cnt,
+                      std::vector<uint32_t>& touched, ThreadOut& o) {
+    process_positions(d, p0, p1, cnt, touched, o);
+}
+
+bool fast_ok() {
+    static const bool ok = [] {
+        __builtin_cpu_init();
+        return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("popcnt");
+    }();
+    return ok;
+}
+
+// Read access to the sets of a join: all sets of a collection, or one representative per
+// distinct set (dedup_join, no copy of the items).
+struct CollView {
+    const SetCollection& c;
+    size_t size() const { return c.size(); }
+    uint32_t set_size(size_t i) const { return c.set_size(i); }
+    const uint32_t* begin(size_t i) const { return c.items.data() + c.offsets[i]; }
+    uint32_t group(size_t i) const { return c.group[i]; }
+};
+struct RepView {
+    const SetCollection& c;
+    const std::vector<uint32_t>& rep;
+    const std::vector<uint32_t>& grp;
+    size_t size() const { return rep.size(); }
+    uint32_t set_size(size_t i) const { return c.set_size(rep[i]); }
+    const uint32_t* begin(size_t i) const { return c.items.data() + c.offsets[rep[i]]; }
+    uint32_t group(size_t i) const { return grp[i]; }
+};
+
+template <class View>
+std::vector<JoinPair> join_blocked(const View& sets, uint64_t num, unsigned threads, JoinCounters* ctr) {
+    BlockedData d;
+    const size_t n = d.n = sets.size();
+    d.num = num;
+    // 1. Item ranks, most frequent (by sets containing it) first.
+    uint32_t max_item = 0;
+    uint64_t total_items = 0;
+    for (size_t i = 0; i < n; ++i) {
+        const uint32_t* p = sets.begin(i);
+        for (uint32_t k = 0; k < sets.set_size(i); ++k) max_item = std::max(max_item, p[k]);
+        total_items += sets.set_size(i);
+    }
+    std::vector<uint32_t> rank;
+    std::unordered_map<uint32_t, uint32_t> rank_map;
+    const bool dense_ids = uint64_t(max_item) <= 4 * total_items + (1u << 20);
+    auto for_items = [&](auto&& f) {
+        for (size_t i = 0; i < n; ++i) {
+            const uint32_t* p = sets.begin(i);
+            for (uint32_t k = 0; k < sets.set_size(i); ++k) f(p[k]);
+        }
+    };
+    uint32_t universe = 0;
+    {
+        std::vector<std::pair<uint32_t, uint32_t>> fi;   // (freq, item)
+        if (dense_ids) {
+            std::vector<uint32_t> freq(size_t(max_item) + 1, 0);
+            for_items([&](uint32_t it) { ++freq[it]; });
+            for (uint32_t i = 0; i <= max_item && total_items; ++i)
+                if (freq[i]) fi.push_back({freq[i], i});
+        } else {
+            std::unordered_map<uint32_t, uint32_t> freq;
+            for_items([&](uint32_t it) { ++freq[it]; });
+            for (const auto& [i, f] : freq) fi.push_back({f, i});
+        }
+        std::sort(fi.begin(), fi.end(), [](const auto& a, const auto& b) {
+            return a.first != b.first ? a.first > b.first : a.second < b.second; });
+        universe = uint32_t(fi.size());
+        if (dense_ids) rank.assign(size_t(max_item) + 1, 0);
+        for (uint32_t r = 0; r < fi.size(); ++r) {
+            if (dense_ids) rank[fi[r].second] = r;
+            else rank_map[fi[r].second] = r;
+        }
+    }
+    auto rank_of = [&](uint32_t it) { return dense_ids ? rank[it] : rank_map.at(it); };
+    unsigned W = unsigned(std::min<uint64_t>((uint64_t(universe) + 63) / 64, kMaxDenseWords));
+    W = unsigned(std::min<uint64_t>(W, kDenseBudgetBytes / (8 * std::max<size_t>(n, 1))));
+    d.W = std::max(W, 1u);
+    d.nfreq = d.W * 64;
+    d.parity = d.W > kParityWords;
+
+    // 2. Blocks. The sets of a group with >= kOwnBlockMin sets are cut, in index order (for peer
+    // lists: time order, while a sender's white list drifts slowly), into blocks of at most
+    // kGroupBlock sets; smaller groups are pooled into blocks of ~kPooledBlock sets.
+    std::unordered_map<uint32_t, uint32_t> gcount;
+    for (size_t i = 0; i < n; ++i) ++gcount[sets.group(i)];
+    std::vector<uint32_t> gids;
+    gids.reserve(gcount.size());
+    for (const auto& [g, c] : gcount) gids.push_back(g);
+    std::sort(gids.begin(), gids.end());
+    std::unordered_map<uint32_t, uint32_t> gpool;            // small group -> pooled block
+    uint32_t B = 0, pooled_fill = 0;
+    int64_t pooled = -1;
+    std::vector<uint8_t> internal;
+    for (uint32_t g : gids) {
+        const uint32_t c = gcount[g];
+        if (c >= kOwnBlockMin) continue;
+        if (pooled < 0 || pooled_fill >= kPooledBlock) { pooled = B++; pooled_fill = 0; internal.push_back(0); }
+        if (pooled_fill > 0) internal[size_t(pooled)] = 1;
+        gpool[g] = uint32_t(pooled);
+        pooled_fill += c;
+    }
+    std::vector<uint32_t> set_block(n);
+    {
+        struct Cur { uint32_t block, fill; };
+        std::unordered_map<uint32_t, Cur> cur;
+        for (size_t i = 0; i < n; ++i) {
+            const uint32_t g = sets.group(i);
+            if (auto it = gpool.find(g); it != gpool.end()) { set_block[i] = it->second; continue; }
+            auto [it, fresh] = cur.try_emplace(g, Cur{0, 0});
+            if (fresh || it->second.fill >= kGroupBlock) { it->second = {B++, 0}; internal.push_back(0); }
+            ++it->second.fill;
+            set_block[i] = it->second.block;
+        }
+    }
+    d.binternal = internal;
+    d.orig.resize(n);
+    std::iota(d.orig.begin(), d.orig.end(), 0u);
+    std::sort(d.orig.begin(), d.orig.end(), [&](uint32_t a, uint32_t b) {
+        if (set_block[a] != set_block[b]) return set_block[a] < set_block[b];
+        if (sets.set_size(a) != sets.set_size(b)) return sets.set_size(a) < sets.set_size(b);
+        return a < b; });
+    d.bstart.assign(B + 1, 0);
+    d.sz.resize(n);
+    d.grp.resize(n);
+    d.blk.resize(n);
+    for (size_t p = 0; p < n; ++p) {
+        const uint32_t i = d.orig[p];
+        d.sz[p] = sets.set_size(i);
+        d.grp[p] = sets.group(i);
+        d.blk[p] = set_block[i];
+        ++d.bstart[d.blk[p] + 1];
+    }
+    for (uint32_t b = 0; b < B; ++b) d.bstart[b + 1] += d.bstart[b];
+    d.bgroup.assign(B, UINT32_MAX);
+    for (uint32_t b = 0; b < B; ++b)
+        if (!d.binternal[b] && d.bstart[b + 1] > d.bstart[b]) d.bgroup[b] = d.grp[d.bstart[b]];
+
+    // 3. Per-set dense bitmaps, parity bitmaps, rare items; block unions.
+    d.bm.assign(n * d.W, 0);
+    if (d.parity) d.par.assign(n * kParityWords, 0);
+    d.ubm.assign(size_t(B) * d.W, 0);
+    d.rare_off.assign(n + 1, 0);
+    std::vector<uint32_t> tmp;
+    for (size_t p = 0; p < n; ++p) {
+        const uint32_t i = d.orig[p];
+        uint64_t* w = d.bm.data() + p * d.W;
+        uint64_t* pw = d.parity ? d.par.data() + p * kParityWords : nullptr;
+        tmp.clear();
+        const uint32_t* items = sets.begin(i);
+        for (uint32_t k = 0; k < sets.set_size(i); ++k) {
+            const uint32_t r = rank_of(items[k]);
+            if (r < d.nfreq) w[r >> 6] |= 1ull << (r & 63);
+            else tmp.push_back(r);
+            if (pw) {
+                const uint64_t h = mix64(r + 0x9e3779b97f4a7c15ull) & (kParityWords * 64 - 1);
+                pw[h >> 6] ^= 1ull << (h & 63);
+            }
+        }
+        std::sort(tmp.begin(), tmp.end());
+        d.rare.insert(d.rare.end(), tmp.begin(), tmp.end());
+        d.rare_off[p + 1] = d.rare.size();
+        uint64_t* u = d.ubm.data() + size_t(d.blk[p]) * d.W;
+        for (unsigned k = 0; k < d.W; ++k) u[k] |= w[k];
+    }
+    const uint32_t nrare = universe > d.nfreq ? universe - d.nfreq : 0;
+    d.rb_off.assign(size_t(nrare) + 1, 0);
+    {
+        std::vector<uint32_t> last(nrare, UINT32_MAX);
+        for (size_t p = 0; p < n; ++p)
+            for (uint64_t k = d.rare_off[p]; k < d.rare_off[p + 1]; ++k) {
+                const uint32_t r = d.rare[k] - d.nfreq;
+                if (last[r] != d.blk[p]) { last[r] = d.blk[p]; ++d.rb_off[r + 1]; }
+            }
+        for (uint32_t r = 0; r < nrare; ++r) d.rb_off[r + 1] += d.rb_off[r];
+        d.rb.resize(d.rb_off.back());
+        std::vector<uint64_t> fill(d.rb_off.begin(), d.rb_off.end() - 1);
+        std::fill(last.begin(), last.end(), UINT32_MAX);
+        for (size_t p = 0; p < n; ++p)
+            for (uint64_t k = d.rare_off[p]; k < d.rare_off[p + 1]; ++k) {
+                const uint32_t r = d.rare[k] - d.nfreq;
+                if (last[r] != d.blk[p]) { last[r] = d.blk[p]; d.rb[fill[r]++] = d.blk[p]; }
+            }
+    }
+
+    // 4. Probe, dynamically scheduled in chunks of positions.
+    threads = std::max(1u, std::min(threads, 64u));
+    if (n < 256) threads = 1;
+    const bool fast = fast_ok();
+    std::vector<ThreadOut> outs(threads);
+    std::atomic<size_t> next{0};
+    auto work = [&](unsigned tid) {
+        std::vector<uint32_t> cnt(B, 0), touched;
+        for (;;) {
+            const size_t p0 = next.fetch_add(32);
+            if (p0 >= n) break;
+            const size_t p1 = std::min(n, p0 + 32);
+            if (fast) process_fast(d, p0, p1, cnt, touched, outs[tid]);
+            else process_portable(d, p0, p1, cnt, touched, outs[tid]);
+        }
+    };
+    if (threads == 1) {
+        work(0);
+    } else {
+        std::vector<std::thread> pool;
+        for (unsigned t2 = 0; t2 < threads; ++t2) pool.emplace_back(work, t2);
+        for (auto& th : pool) th.join();
+    }
+    std::vector<JoinPair> out;
+    size_t total = 0;
+    for (auto& o : outs) total += o.pairs.size();
+    out.reserve(total);
+    for (auto& o : outs) {
+        out.insert(out.end(), o.pairs.begin(), o.pairs.end());
+        std::vector<JoinPair>().swap(o.pairs);
+        if (ctr) {
+            ctr->block_tests += o.block_tests;
+            ctr->block_pass += o.block_pass;
+            ctr->candidates += o.candidates;
+            ctr->after_parity += o.after_parity;
+            ctr->verified += o.verified;
+        }
+    }
+    if (ctr) {
+        ctr->blocks = B;
+        ctr->dense_words = d.W;
+        ctr->universe = universe;
+        ctr->fast_kernel = fast;
+        if (!d.parity) ctr->after_parity = ctr->candidates;
+    }
+    return out;
+}
+
 } // namespace
 
-std::vector<JoinPair> jaccard_join(const SetCollection& sets, double t, unsigned threads, JoinStrategy strategy) {
+bool join_fast_kernel_available() { return fast_ok(); }
+
+namespace {
+bool dense_item_ids(const SetCollection& sets) {
+    uint32_t max_item = 0;
+    for (uint32_t it : sets.items) max_item = std::max(max_item, it);
+    return uint64_t(max_item) <= 4 * uint64_t(sets.items.size()) + (1u << 20);
+}
+// Same sets with items renumbered 0..distinct-1 in ascending id order (sets stay sorted).
+SetCollection renumber_items(const SetCollection& sets) {
+    std::vector<uint32_t> ids(sets.items);
+    std::sort(ids.begin(), ids.end());
+    ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+    SetCollection out;
+    out.offsets = sets.offsets;
+    out.group = sets.group;
+    out.items.resize(sets.items.size());
+    for (size_t k = 0; k < sets.items.size(); ++k)
+        out.items[k] = uint32_t(std::lower_bound(ids.begin(), ids.end(), sets.items[k]) - ids.begin());
+    return out;
+}
+} // namespace
+
+namespace {
+std::vector<JoinPair> join_impl(const SetCollection& sets, double t, unsigned threads, JoinStrategy strategy,
+                                JoinCounters* ctr);
+}
+
+std::vector<JoinPair> jaccard_join(const SetCollection& sets, double t, unsigned threads, JoinStrategy strategy,
+                                   JoinCounters* counters) {
+    JoinCounters local;
+    JoinCounters* c = counters ? counters : &local;
+    *c = JoinCounters{};
+    c->eligible = eligible_pairs(sets);
+    // The prefix and bitmap paths index arrays by item id: sparse ids are renumbered first, so
+    // memory never follows a large id.
+    if (strategy != JoinStrategy::Blocked && !dense_item_ids(sets)) {
+        const SetCollection dense = renumber_items(sets);
+        auto out = join_impl(dense, t, threads, strategy, c);
+        c->high = out.size();
+        return out;
+    }
+    auto out = join_impl(sets, t, threads, strategy, c);
+    c->high = out.size();
+    return out;
+}
+
+namespace {
+std::vector<JoinPair> join_impl(const SetCollection& sets, double t, unsigned threads, JoinStrategy strategy,
+                                JoinCounters* ctr) {
     const size_t n = sets.size();
     std::vector<JoinPair> out;
     if (n < 2) return out;
     const uint64_t num = threshold_num(t);
     if (num >= kDen) return out;   // J > 1 is impossible
     if (threads == 0) threads = 1;
-    if (n < 1000 && strategy == JoinStrategy::Auto) strategy = JoinStrategy::Prefix;
-    if (strategy == JoinStrategy::Auto) {
-        // Estimated probe work of the prefix index: sum over items of (prefix occurrences)^2 / 2,
-        // against the bitmap scan's size-compatible pairs (weighted: a bitmap check ~ 4 postings).
-        std::unordered_map<uint32_t, uint64_t> occ;
-        uint64_t pairs_bm = 0;
-        std::vector<uint32_t> sizes(n);
-        for (size_t i = 0; i < n; ++i) sizes[i] = sets.set_size(i);
-        std::sort(sizes.begin(), sizes.end());
-        for (size_t x = 0, lo = 0; x < n; ++x) {
-            while (lo < x && uint64_t(sizes[lo]) * kDen <= num * sizes[x]) ++lo;
-            pairs_bm += x - lo;
-        }
-        // item frequency as a proxy for prefix occurrences (prefix share = 1 - t)
-        for (uint32_t it : sets.items) ++occ[it];
-        long double w = 0, share = 1.0L - (long double)num / kDen;
-        for (const auto& [it, c] : occ) w += (long double)c * share * (long double)c * share / 2;
-        strategy = w > 4.0L * (long double)pairs_bm ? JoinStrategy::Bitmap : JoinStrategy::Prefix;
+    if (strategy == JoinStrategy::Auto) strategy = n < 1000 ? JoinStrategy::Prefix : JoinStrategy::Blocked;
+    if (strategy == JoinStrategy::Blocked) {
+        out = join_blocked(CollView{sets}, num, threads, ctr);
+        std::sort(out.begin(), out.end(), [](const JoinPair& l, const JoinPair& r) {
+            return l.a != r.a ? l.a < r.a : l.b < r.b; });
+        return out;
     }
     if (strategy == JoinStrategy::Bitmap) {
         out = join_bitmap(sets, num, threads);
@@ -286,6 +709,7 @@ std::vector<JoinPair> jaccard_join(const SetCollection& sets, double t, unsigned
         return l.a != r.a ? l.a < r.a : l.b < r.b; });
     return out;
 }
+} // namespace
 
 void hist_add(Histogram& h, double v, uint64_t times) {
     h.total += times;
@@ -307,6 +731,10 @@ void jaccard_histogram(const SetCollection& sets, uint32_t bins, uint64_t max_wo
     uint64_t nz = 0;
     if (n < 2) { if (nonzero) *nonzero = 0; return; }
     const uint64_t total_pairs = eligible_pairs(sets);
+    if (!dense_item_ids(sets)) {   // arrays below are indexed by item id
+        jaccard_histogram(renumber_items(sets), bins, max_work, sample, hist, nonzero);
+        return;
+    }
 
     uint32_t max_item = 0;
     for (uint32_t it : sets.items) max_item = std::max(max_item, it);
@@ -366,6 +794,157 @@ void jaccard_histogram(const SetCollection& sets, uint32_t bins, uint64_t max_wo
         }
     }
     if (nonzero) *nonzero = nz;
+}
+
+
+DedupJoin dedup_join(const SetCollection& lists, double t, unsigned threads, JoinStrategy strategy) {
+    DedupJoin d;
+    const size_t n = lists.size();
+    d.set_of.assign(n, 0);
+    d.list_high.assign(n, 0);
+    d.list_max_j.assign(n, 0.0);
+    d.eligible_list_pairs = eligible_pairs(lists);
+    // 1. Identical sets: hash, then compare items (collisions chained).
+    std::unordered_map<uint64_t, uint32_t> head;
+    std::vector<uint32_t> chain;   // per set: next set with the same hash, or UINT32_MAX
+    head.reserve(n);
+    for (size_t i = 0; i < n; ++i) {
+        const uint32_t* b = lists.items.data() + lists.offsets[i];
+        const uint32_t* e = lists.items.data() + lists.offsets[i + 1];
+        uint64_t h = 0x51ed270b27a3f1c5ull ^ uint64_t(e - b);
+        for (const uint32_t* p = b; p != e; ++p) h = mix64(h + *p + 0x9e3779b97f4a7c15ull);
+        auto [it, fresh] = head.try_emplace(h, uint32_t(d.set_rep.size()));
+        uint32_t found = UINT32_MAX;
+        if (!fresh) {
+            for (uint32_t s = it->second; s != UINT32_MAX; s = chain[s]) {
+                const uint32_t r = d.set_rep[s];
+                if (lists.set_size(r) == uint32_t(e - b) &&
+                    std::equal(b, e, lists.items.data() + lists.offsets[r])) { found = s; break; }
+            }
+        }
+        if (found == UINT32_MAX) {
+            found = uint32_t(d.set_rep.size());
+            d.set_rep.push_back(uint32_t(i));
+            if (fresh) chain.push_back(UINT32_MAX);
+            else { chain.push_back(it->second); it->second = found; }
+        }
+        d.set_of[i] = found;
+    }
+    const size_t m = d.set_rep.size();
+    // 2. Members and per-set source counts (sorted by source).
+    d.set_size.assign(m, 0);
+    for (size_t i = 0; i < n; ++i) ++d.set_size[d.set_of[i]];
+    d.member_off.assign(m + 1, 0);
+    for (size_t k = 0; k < m; ++k) d.member_off[k + 1] = d.member_off[k] + d.set_size[k];
+    d.members.resize(n);
+    {
+        std::vector<uint64_t> fill(d.member_off.begin(), d.member_off.end() - 1);
+        for (size_t i = 0; i < n; ++i) d.members[fill[d.set_of[i]]++] = uint32_t(i);
+    }
+    struct SrcCount { uint32_t src, c; uint64_t high; double maxj; };
+    std::vector<SrcCount> src;
+    std::vector<uint64_t> src_off(m + 1, 0);
+    std::vector<uint32_t> g;
+    for (size_t k = 0; k < m; ++k) {
+        g.clear();
+        for (uint64_t q = d.member_off[k]; q < d.member_off[k + 1]; ++q) g.push_back(lists.group[d.members[q]]);
+        std::sort(g.begin(), g.end());
+        for (size_t a = 0; a < g.size();) {
+            size_t b = a;
+            while (b < g.size() && g[b] == g[a]) ++b;
+            src.push_back({g[a], uint32_t(b - a), 0, 0.0});
+            a = b;
+        }
+        src_off[k + 1] = src.size();
+    }
+    // 3. The join over the distinct sets: group = dense source id if one source, else its own.
+    std::unordered_map<uint32_t, uint32_t> dense;
+    for (uint32_t s : lists.group) dense.try_emplace(s, uint32_t(dense.size()));
+    const uint32_t nsrc = uint32_t(dense.size());
+    std::vector<uint32_t> dgroup(m);
+    for (size_t k = 0; k < m; ++k)
+        dgroup[k] = src_off[k + 1] - src_off[k] == 1 ? dense[src[src_off[k]].src] : nsrc + uint32_t(k);
+    const uint64_t num = threshold_num(t);
+    if (strategy == JoinStrategy::Auto) strategy = m < 1000 ? JoinStrategy::Prefix : JoinStrategy::Blocked;
+    if (strategy == JoinStrategy::Blocked) {
+        // no copy of the items: the join reads the representatives in place
+        d.counters = JoinCounters{};
+        {
+            std::unordered_map<uint32_t, uint64_t> per;
+            for (uint32_t gg : dgroup) ++per[gg];
+            d.counters.eligible = uint64_t(m) * (m ? m - 1 : 0) / 2;
+            for (const auto& [gg, c] : per) d.counters.eligible -= c * (c - 1) / 2;
+        }
+        if (m >= 2 && num < kDen)
+            d.pairs = join_blocked(RepView{lists, d.set_rep, dgroup}, num, std::max(threads, 1u), &d.counters);
+        std::sort(d.pairs.begin(), d.pairs.end(), [](const JoinPair& l, const JoinPair& r) {
+            return l.a != r.a ? l.a < r.a : l.b < r.b; });
+        d.counters.high = d.pairs.size();
+    } else {
+        SetCollection distinct;
+        for (size_t k = 0; k < m; ++k) {
+            const uint32_t r = d.set_rep[k];
+            distinct.items.insert(distinct.items.end(), lists.items.begin() + long(lists.offsets[r]),
+                                  lists.items.begin() + long(lists.offsets[r + 1]));
+            distinct.offsets.push_back(distinct.items.size());
+            distinct.group.push_back(dgroup[k]);
+        }
+        d.pairs = jaccard_join(distinct, t, threads, strategy, &d.counters);
+    }
+    // 4. Within a set: J = 1 between members of different sources (when J = 1 is above t).
+    const bool self_high = num < kDen;
+    d.set_self_pairs.assign(m, 0);
+    for (size_t k = 0; k < m; ++k) {
+        const uint64_t G = d.set_size[k];
+        if (!self_high || lists.set_size(d.set_rep[k]) == 0) continue;
+        uint64_t sq = 0;
+        for (uint64_t q = src_off[k]; q < src_off[k + 1]; ++q) {
+            auto& sc = src[q];
+            sq += uint64_t(sc.c) * sc.c;
+            if (G > sc.c) { sc.high += G - sc.c; sc.maxj = 1.0; }
+        }
+        d.set_self_pairs[k] = (G * G - sq) / 2;
+        d.high_list_pairs += d.set_self_pairs[k];
+    }
+    // 5. Across sets: per (set, source) G_other - c_other,source.
+    d.pair_lists.resize(d.pairs.size());
+    for (size_t k = 0; k < d.pairs.size(); ++k) {
+        const auto& jp = d.pairs[k];
+        const double j = double(jp.inter) / double(jp.uni);
+        const uint64_t Ga = d.set_size[jp.a], Gb = d.set_size[jp.b];
+        SrcCount* pa = src.data() + src_off[jp.a];
+        SrcCount* pae = src.data() + src_off[jp.a + 1];
+        SrcCount* pb = src.data() + src_off[jp.b];
+        SrcCount* pbe = src.data() + src_off[jp.b + 1];
+        uint64_t same = 0;
+        auto bump = [&](SrcCount& s, uint64_t add) {
+            if (add == 0) return;
+            s.high += add;
+            s.maxj = std::max(s.maxj, j);
+        };
+        while (pa != pae || pb != pbe) {
+            if (pb == pbe || (pa != pae && pa->src < pb->src)) { bump(*pa, Gb); ++pa; }
+            else if (pa == pae || pb->src < pa->src) { bump(*pb, Ga); ++pb; }
+            else {
+                same += uint64_t(pa->c) * pb->c;
+                bump(*pa, Gb - pb->c);
+                bump(*pb, Ga - pa->c);
+                ++pa; ++pb;
+            }
+        }
+        d.pair_lists[k] = Ga * Gb - same;
+        d.high_list_pairs += d.pair_lists[k];
+    }
+    // 6. Per list.
+    for (size_t i = 0; i < n; ++i) {
+        const uint32_t k = d.set_of[i];
+        const SrcCount* b = src.data() + src_off[k];
+        const SrcCount* e = src.data() + src_off[k + 1];
+        const SrcCount* s = std::lower_bound(b, e, lists.group[i], [](const SrcCount& x, uint32_t v) { return x.src < v; });
+        d.list_high[i] = s->high;
+        d.list_max_j[i] = s->maxj;
+    }
+    return d;
 }
 
 } // namespace msc::metrics

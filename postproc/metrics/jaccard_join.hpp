@@ -34,15 +34,64 @@ struct JoinPair {
 uint64_t threshold_num(double t);
 bool jaccard_above(uint64_t inter, uint64_t uni, uint64_t num);
 
-// Candidate strategy: Auto picks by an estimate of the prefix-index work; Prefix = AllPairs /
+// Candidate strategy: Auto = Blocked from 1,000 sets on, Prefix below; Prefix = AllPairs /
 // PPJoin inverted index; Bitmap = size-sorted scan of all size-compatible pairs with the exact
-// XOR-bitmap overlap bound (|A∩B| <= (|A|+|B| - popcount(bA xor bB)) / 2, 1024-bit bitmaps),
-// which wins on dense data where most pairs share prefix items. Both verify exactly.
-enum class JoinStrategy { Auto, Prefix, Bitmap };
+// XOR-bitmap overlap bound (|A∩B| <= (|A|+|B| - popcount(bA xor bB)) / 2, 1024-bit bitmaps);
+// Blocked = sets grouped into blocks by `group` (small groups pooled); for a set x and a block B
+// with union U_B, every y in B has |x∩y| <= |x∩U_B|, so the whole block is skipped when that
+// bound is below the minimum overlap J > t needs with B's smallest set; survivors go through the
+// size filter, the XOR-parity bound and an exact count (dense bitmaps over the frequent items +
+// merge of the rare ones). All strategies verify exactly and return the same pairs.
+enum class JoinStrategy { Auto, Prefix, Bitmap, Blocked };
+
+// Work counters of one join (filled by every strategy where it applies; for the benchmark).
+struct JoinCounters {
+    uint64_t eligible = 0;        // pairs with different group
+    uint64_t block_tests = 0;     // (set, block) bound evaluations (Blocked)
+    uint64_t block_pass = 0;      // ... that did not prune the block
+    uint64_t candidates = 0;      // pairs reaching the per-pair filters (after block + size filter)
+    uint64_t after_parity = 0;    // pairs passing the XOR-parity bound (Bitmap, Blocked)
+    uint64_t verified = 0;        // pairs whose exact overlap was computed
+    uint64_t high = 0;            // pairs with J > t
+    uint32_t blocks = 0, dense_words = 0, universe = 0;
+    bool fast_kernel = false;     // Blocked: the AVX2+POPCNT build of the kernel ran
+};
 
 // All pairs with different group and J > t. Sorted by (a, b). threads >= 1.
 std::vector<JoinPair> jaccard_join(const SetCollection& sets, double t, unsigned threads,
-                                   JoinStrategy strategy = JoinStrategy::Auto);
+                                   JoinStrategy strategy = JoinStrategy::Auto, JoinCounters* counters = nullptr);
+
+// Peer-list similarity with identical sets collapsed. `lists.group` is the source (pairs of
+// lists with equal group are never formed). Identical sets are merged into distinct sets; a
+// distinct set with members from >= 2 sources has J = 1 between its cross-source members, which
+// are counted in closed form, never enumerated. The join runs over the distinct sets (a set's
+// group = its source if all members share one, else a group of its own), and every high
+// distinct pair (g, h) stands for G_g*G_h - sum_s c_gs*c_hs list pairs (c_gs = lists of source s
+// in g, G_g = sum_s c_gs). Per list l (source s, set g): high = (G_g - c_gs, when t < 1)
+// + sum over high pairs (g, h) of (G_h - c_hs); max_j = the largest J among those terms > 0.
+// A source's number of high pairs is the sum of `list_high` over its lists (each high pair has
+// exactly one list of each of its two sources).
+struct DedupJoin {
+    std::vector<uint32_t> set_of;          // per list: distinct set id (0 .. sets-1)
+    std::vector<uint32_t> set_rep;         // per set: smallest list index in it
+    std::vector<uint32_t> members;         // lists of set k: members[member_off[k] .. member_off[k+1]), ascending
+    std::vector<uint64_t> member_off{0};
+    std::vector<uint32_t> set_size;        // per set: number of lists G
+    std::vector<uint64_t> set_self_pairs;  // per set: list pairs inside it from different sources (J = 1)
+    std::vector<JoinPair> pairs;           // high pairs of distinct sets (a < b set ids), sorted
+    std::vector<uint64_t> pair_lists;      // per element of `pairs`: list pairs it stands for (>= 1)
+    std::vector<uint64_t> list_high;       // per list: high pairs it is part of
+    std::vector<double> list_max_j;        // per list: max /24 Jaccard over those pairs (0 if none)
+    uint64_t high_list_pairs = 0;          // exact number of high list pairs
+    uint64_t eligible_list_pairs = 0;      // list pairs with different source
+    JoinCounters counters;                 // of the join over the distinct sets
+};
+DedupJoin dedup_join(const SetCollection& lists, double t, unsigned threads,
+                     JoinStrategy strategy = JoinStrategy::Auto);
+
+// The per-pair check of the Blocked strategy runs in a kernel compiled for AVX2+POPCNT
+// (target attribute) when the CPU has both (checked at run time), else in the portable build.
+bool join_fast_kernel_available();
 
 // Number of pairs with different group: C(n,2) - sum over groups C(n_g,2).
 uint64_t eligible_pairs(const SetCollection& sets);

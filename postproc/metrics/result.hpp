@@ -90,7 +90,7 @@ struct PeerResult {
     uint64_t sig_only_msgs = 0;
     // Peer lists.
     uint32_t pld_low_lists = 0;          // lists below the diversity threshold
-    uint32_t pls_high_pairs = 0;         // high pairs this IP's lists are part of
+    uint64_t pls_high_pairs = 0;         // high pairs this IP's lists are part of
     double pls_max_jaccard = 0;          // max /24 Jaccard over its high pairs
     uint64_t in_degree = 0;              // mentions in lists of non-vantage senders
     uint64_t in_degree_distinct = 0;     // distinct non-vantage senders announcing it
@@ -144,15 +144,22 @@ struct ListResult {
     double diversity = 0;            // distinct_subnets / entries (0 for empty)
     bool pld_eligible = false, pld_low = false;
     bool pls_eligible = false;
-    uint32_t pls_high_pairs = 0;
+    uint64_t pls_high_pairs = 0;
     double pls_max_jaccard = 0;      // max /24 Jaccard over its high pairs (exact; 0 if none)
+    int64_t pls_set = -1;            // distinct /24 set of this list (SimilarPair::set_a/b), -1 if not eligible
 };
 
-// A high pair (/24 Jaccard above the threshold), list ids a < b.
+// A high pair of distinct /24 sets (identical eligible lists share one set, ListResult::pls_set).
+// It stands for `list_pairs` high list pairs (from different sources); set_a == set_b is the
+// set with itself (J = 1, its members from different sources). a < b: the representative list
+// pair (first list of one set, first list of the other from another source); jaccard_ip and
+// cross_vantage are of that pair.
 struct SimilarPair {
     uint32_t a = 0, b = 0;
     double jaccard_subnet = 0, jaccard_ip = 0;
     bool cross_vantage = false;
+    uint32_t set_a = 0, set_b = 0;   // set_a <= set_b
+    uint64_t list_pairs = 1;
 };
 
 // Sender-level similarity: union of all IPs a sender announced (all vantages), pairwise.
@@ -304,6 +311,8 @@ struct AnalysisResult {
     Distribution segments_dist;                       // (segments per message, #messages)
     uint64_t pls_pairs_total = 0;                     // eligible pairs compared (exactly)
     uint64_t pls_pairs_nonzero = 0;                   // pairs with /24 Jaccard > 0
+    uint64_t pls_high_list_pairs = 0;                 // exact high list pairs (sum of list_pairs)
+    uint64_t pls_distinct_sets = 0;                   // distinct /24 sets among eligible lists
 
     Summary summary;
     std::vector<Macro> macros;                        // results.tex, reference order

@@ -47,13 +47,16 @@ void similarity(const Ctx& ctx, AnalysisResult& r) {
     }
     std::unordered_map<uint32_t, size_t> list_pos;   // list id -> index in r.lists
     for (size_t k = 0; k < r.lists.size(); ++k) list_pos[r.lists[k].id] = k;
-    std::unordered_map<IpId, uint32_t> high_by_ip;
+    std::unordered_map<IpId, uint64_t> high_by_ip;
     std::unordered_map<IpId, double> maxj_by_ip;
     r.similar_pairs.clear();
     r.jaccard_subnet_hist = Histogram{};
     r.jaccard_ip_hist = Histogram{};
     r.pls_pairs_total = 0;
     r.pls_pairs_nonzero = 0;
+    r.pls_high_list_pairs = 0;
+    r.pls_distinct_sets = 0;
+    uint32_t set_base = 0;   // distinct set ids are numbered across partitions
     std::vector<uint32_t> tmp;
     for (const auto& [part, idx] : parts) {
         SetCollection subs, ips;
@@ -65,31 +68,58 @@ void similarity(const Ctx& ctx, AnalysisResult& r) {
             add_sorted(subs, tmp, l.source);
             if (auto it = list_pos.find(l.id); it != list_pos.end()) r.lists[it->second].pls_eligible = true;
         }
-        auto pairs = jaccard_join(subs, cfg.pls_jaccard_above, cfg.threads);
-        for (const auto& jp : pairs) {
-            const auto& la = m.peer_lists[idx[jp.a]];
-            const auto& lb = m.peer_lists[idx[jp.b]];
-            const uint32_t ii = intersect_count(ips.items.data() + ips.offsets[jp.a], ips.items.data() + ips.offsets[jp.a + 1],
-                                                ips.items.data() + ips.offsets[jp.b], ips.items.data() + ips.offsets[jp.b + 1]);
-            const uint32_t iu = ips.set_size(jp.a) + ips.set_size(jp.b) - ii;
+        // Identical /24 sets collapsed; per-list and per-source counts exact, in closed form
+        // for identical lists (jaccard_join.hpp: dedup_join).
+        const DedupJoin dj = dedup_join(subs, cfg.pls_jaccard_above, cfg.threads);
+        for (size_t k = 0; k < idx.size(); ++k) {
+            const auto& l = m.peer_lists[idx[k]];
+            if (auto it = list_pos.find(l.id); it != list_pos.end()) {
+                auto& lr = r.lists[it->second];
+                lr.pls_set = int64_t(set_base + dj.set_of[k]);
+                lr.pls_high_pairs = dj.list_high[k];
+                lr.pls_max_jaccard = dj.list_max_j[k];
+            }
+            if (dj.list_high[k] == 0) continue;
+            high_by_ip[l.source] += dj.list_high[k];
+            auto& mj = maxj_by_ip[l.source];
+            mj = std::max(mj, dj.list_max_j[k]);
+        }
+        // One row per high pair of distinct sets, with a representative list pair.
+        auto row = [&](uint32_t sa, uint32_t sb, double js, uint64_t list_pairs) {
+            // First member of sa, and the first member of sb from another source; if sb has
+            // none (all of sb from that source), the first member of sa from another source.
+            uint32_t ka = dj.members[dj.member_off[sa]], kb = UINT32_MAX;
+            for (uint64_t w = dj.member_off[sb]; w < dj.member_off[sb + 1] && kb == UINT32_MAX; ++w)
+                if (subs.group[dj.members[w]] != subs.group[ka]) kb = dj.members[w];
+            if (kb == UINT32_MAX) {
+                const uint32_t y = dj.members[dj.member_off[sb]];
+                for (uint64_t q = dj.member_off[sa]; q < dj.member_off[sa + 1] && kb == UINT32_MAX; ++q)
+                    if (subs.group[dj.members[q]] != subs.group[y]) { ka = dj.members[q]; kb = y; }
+            }
+            if (kb == UINT32_MAX) return;   // cannot happen: list_pairs >= 1 needs two sources
+            const auto& la = m.peer_lists[idx[ka]];
+            const auto& lb = m.peer_lists[idx[kb]];
+            const uint32_t ii = intersect_count(ips.items.data() + ips.offsets[ka], ips.items.data() + ips.offsets[ka + 1],
+                                                ips.items.data() + ips.offsets[kb], ips.items.data() + ips.offsets[kb + 1]);
+            const uint32_t iu = ips.set_size(ka) + ips.set_size(kb) - ii;
             SimilarPair sp;
             sp.a = std::min(la.id, lb.id);
             sp.b = std::max(la.id, lb.id);
-            sp.jaccard_subnet = double(jp.inter) / double(jp.uni);
+            sp.jaccard_subnet = js;
             sp.jaccard_ip = iu ? double(ii) / double(iu) : 0.0;
             sp.cross_vantage = la.vantage != lb.vantage;
+            sp.set_a = set_base + sa;
+            sp.set_b = set_base + sb;
+            sp.list_pairs = list_pairs;
             r.similar_pairs.push_back(sp);
-            for (const auto* l : {&la, &lb}) {
-                ++high_by_ip[l->source];
-                auto& mj = maxj_by_ip[l->source];
-                mj = std::max(mj, sp.jaccard_subnet);
-                if (auto it = list_pos.find(l->id); it != list_pos.end()) {
-                    auto& lr = r.lists[it->second];
-                    ++lr.pls_high_pairs;
-                    lr.pls_max_jaccard = std::max(lr.pls_max_jaccard, sp.jaccard_subnet);
-                }
-            }
-        }
+        };
+        for (uint32_t k = 0; k < dj.set_self_pairs.size(); ++k)
+            if (dj.set_self_pairs[k]) row(k, k, 1.0, dj.set_self_pairs[k]);
+        for (size_t k = 0; k < dj.pairs.size(); ++k)
+            row(dj.pairs[k].a, dj.pairs[k].b, double(dj.pairs[k].inter) / double(dj.pairs[k].uni), dj.pair_lists[k]);
+        r.pls_high_list_pairs += dj.high_list_pairs;
+        r.pls_distinct_sets += dj.set_rep.size();
+        set_base += uint32_t(dj.set_rep.size());
         Histogram hs, hi;
         uint64_t nz = 0;
         jaccard_histogram(subs, cfg.similarity_histogram_bins, cfg.similarity_histogram_max_work,

@@ -425,11 +425,14 @@ json report_json(const Model& m, const AnalysisResult& r, const Config& cfg, con
     for (size_t k = 0; k < r.similar_pairs.size() && k < kMaxPairsInJson; ++k) {
         const auto& p = r.similar_pairs[k];
         pairs.push_back({{"list_a", p.a}, {"list_b", p.b}, {"jaccard_subnet", p.jaccard_subnet},
-                         {"jaccard_ip", p.jaccard_ip}, {"cross_vantage", p.cross_vantage}});
+                         {"jaccard_ip", p.jaccard_ip}, {"cross_vantage", p.cross_vantage},
+                         {"set_a", p.set_a}, {"set_b", p.set_b}, {"list_pairs", p.list_pairs}});
     }
     j["similar_pairs"] = pairs;
     j["similar_pairs_total"] = r.similar_pairs.size();
     j["similar_pairs_truncated"] = r.similar_pairs.size() > kMaxPairsInJson;
+    j["similar_list_pairs_total"] = r.pls_high_list_pairs;
+    j["pls_distinct_sets"] = r.pls_distinct_sets;
     json spairs = json::array();
     for (const auto& p : r.sender_pairs)
         spairs.push_back({{"a", ip_of(m, p.a)}, {"b", ip_of(m, p.b)}, {"jaccard_subnet", p.jaccard_subnet},
@@ -537,7 +540,7 @@ void write_connections_csv(std::ostream& os, const Model& m, const AnalysisResul
 void write_peer_lists_csv(std::ostream& os, const Model& m, const AnalysisResult& r) {
     os << "id,vantage,source,from_vantage,connection,command,msg_type,time,time_ns,frame,input,entries_total,"
           "ip_entries,anon_entries,last_seen_entries,distinct_ips,distinct_subnets,diversity,pld_eligible,pld_low,"
-          "pls_eligible,pls_high_pairs,pls_max_jaccard\n";
+          "pls_eligible,pls_high_pairs,pls_max_jaccard,pls_set\n";
     std::vector<const ListResult*> by_id(m.peer_lists.size(), nullptr);
     for (const auto& l : r.lists)
         if (l.id < by_id.size()) by_id[l.id] = &l;
@@ -551,18 +554,20 @@ void write_peer_lists_csv(std::ostream& os, const Model& m, const AnalysisResult
         if (lr) {
             os << lr->distinct_ips << ',' << lr->distinct_subnets << ',' << format_fixed(lr->diversity, 4) << ','
                << int(lr->pld_eligible) << ',' << int(lr->pld_low) << ',' << int(lr->pls_eligible) << ','
-               << lr->pls_high_pairs << ',' << format_fixed(lr->pls_max_jaccard, 4) << '\n';
+               << lr->pls_high_pairs << ',' << format_fixed(lr->pls_max_jaccard, 4) << ',';
+            if (lr->pls_set >= 0) os << lr->pls_set;
+            os << '\n';
         } else {
-            os << ",,,,,,,\n";
+            os << ",,,,,,,,\n";
         }
     }
 }
 
 void write_similar_pairs_csv(std::ostream& os, const AnalysisResult& r) {
-    os << "list_a,list_b,jaccard_subnet,jaccard_ip,cross_vantage\n";
+    os << "list_a,list_b,jaccard_subnet,jaccard_ip,cross_vantage,set_a,set_b,list_pairs\n";
     for (const auto& p : r.similar_pairs)
         os << p.a << ',' << p.b << ',' << format_fixed(p.jaccard_subnet, 6) << ',' << format_fixed(p.jaccard_ip, 6)
-           << ',' << int(p.cross_vantage) << '\n';
+           << ',' << int(p.cross_vantage) << ',' << p.set_a << ',' << p.set_b << ',' << p.list_pairs << '\n';
 }
 
 // ------------------------------------------------------------------------------------------------

@@ -46,7 +46,8 @@ nlohmann::json report_json(const Model& m, const AnalysisResult& r, const Config
 void write_peers_csv(std::ostream& os, const Model& m, const AnalysisResult& r);
 void write_connections_csv(std::ostream& os, const Model& m, const AnalysisResult& r);
 void write_peer_lists_csv(std::ostream& os, const Model& m, const AnalysisResult& r);
-// All high PLS pairs (report.json holds at most kMaxPairsInJson of them).
+// All high PLS pairs, one row per pair of distinct /24 sets with the number of list pairs it
+// stands for (report.json holds at most kMaxPairsInJson rows; docs/report-schema.md).
 void write_similar_pairs_csv(std::ostream& os, const AnalysisResult& r);
 constexpr size_t kMaxPairsInJson = 10000;
 void write_ban_list(std::ostream& os, const Model& m, const AnalysisResult& r, const RunInfo& run);

@@ -155,7 +155,13 @@ TEST_CASE("PLS: high pairs by /24 Jaccard, same-source pairs excluded, > 4 pairs
     CHECK(P(r, "40.0.0.1").pls_high_pairs == 0);
     CHECK(P(r, "50.0.0.1").pls_high_pairs == 0);
     CHECK(P(r, "60.0.0.1").pls_high_pairs == 0);
-    CHECK(r.similar_pairs.size() == 15 + 10);
+    // One row per pair of distinct /24 sets: the six spies' set with itself (15 list pairs) and
+    // the five others' set with itself (10); the 10 lists of 40.0.0.1 form a set with no pair.
+    REQUIRE(r.similar_pairs.size() == 2);
+    CHECK(r.similar_pairs[0].list_pairs + r.similar_pairs[1].list_pairs == 15 + 10);
+    CHECK(r.similar_pairs[0].set_a == r.similar_pairs[0].set_b);
+    CHECK(r.pls_high_list_pairs == 25);
+    CHECK(r.pls_distinct_sets == 5);   // ams: spies, others, 40.0.0.1, 60.0.0.1; sfo: 50.0.0.1
     CHECK(r.summary.totalUniqueIPsPLSim == 6);
     // Pair accounting: 22 lists at ams from 13 sources; 10 share one source -> 231 - 45 = 186 pairs.
     CHECK(r.pls_pairs_total == 186);
