@@ -4,7 +4,7 @@
 #
 #   scripts/tshark44.sh [DIR]        default DIR: $MSC_WS44_DIR or /opt/moneroscope/ws44
 #   scripts/tshark44.sh --test [DIR] additionally build the plugin against it in build-ws44/ and run
-#                                    the plugin tests (ctest -L plugin) with tshark 4.4.19 (CI job)
+#                                    the plugin and profile tests (ctest -L "plugin|profile") with tshark 4.4.19 (CI job)
 #
 # Idempotent: does nothing when DIR/root/usr/bin/tshark already reports 4.4.19. Result:
 #   DIR/root/usr/bin/tshark               patched (interpreter + DT_RPATH into the private root)
@@ -25,7 +25,7 @@ test_ws44() {
   [ $run_tests = 1 ] || return 0
   cmake -S "$repo" -B "$repo/build-ws44" -DMSC_WIRESHARK_PC_DIR="$DIR/pc44" >/dev/null
   cmake --build "$repo/build-ws44" -j"$(nproc)" --target monero test_levin_core
-  (cd "$repo/build-ws44" && ctest -L plugin --output-on-failure)
+  (cd "$repo/build-ws44" && ctest -L "plugin|profile" --output-on-failure)
 }
 ROOT=$DIR/root
 APT=$DIR/apt

@@ -25,9 +25,21 @@ export MSC_TSHARK_HOME=$work/home          # private HOME for tshark (the wrappe
 mkdir -p "$MSC_TSHARK_HOME"
 bash "$here/scripts/install-profile.sh" --config-dir "$MSC_TSHARK_HOME/.config/wireshark" >/dev/null
 prof=$MSC_TSHARK_HOME/.config/wireshark/profiles/Monero
-for f in preferences colorfilters dfilter_buttons dfilters dfilter_macros; do
+for f in preferences colorfilters dfilter_buttons dfilters dfilter_macros dmacros; do
   [ -s "$prof/$f" ] || fail "profile file $f not installed"
 done
+# Wireshark 4.0 reads dfilter_macros ("name","expr"), 4.2+ reads dmacros ("name" expr): same macros.
+python3 - "$prof" <<'PY' || fail "dfilter_macros and dmacros define different macros"
+import csv, os, re, sys
+def lines(name):
+    with open(os.path.join(sys.argv[1], name), encoding="utf-8") as f:
+        return [l.rstrip("\n") for l in f if l.strip() and not l.lstrip().startswith("#")]
+old = {r[0]: r[1] for r in csv.reader(lines("dfilter_macros"))}
+new = dict(re.match(r'"([^"]+)"\s+(.*)$', l).groups() for l in lines("dmacros"))
+if old != new or not old:
+    print("dfilter_macros:", old, "\ndmacros:", new)
+    sys.exit(1)
+PY
 chmod -R a+rX "$MSC_TSHARK_HOME"
 
 "$tshark" -G fields >"$work/fields.txt" 2>/dev/null || fail "tshark -G fields failed"
