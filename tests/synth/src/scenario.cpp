@@ -67,6 +67,14 @@ struct Node {
   Ns ts_phase = 0;
   std::vector<PeerEntry> white;
   std::vector<std::string> white_enc;  // encode_peer_entry(white[i], style), filled lazily
+  // Alternative to `white` (scale scenario): the white list as indices into a shared pool of
+  // pre-encoded entries (default style), so thousands of distinct white lists stay small.
+  struct Pool {
+    std::vector<PeerEntry> entries;
+    std::vector<std::string> enc;
+  };
+  std::shared_ptr<const Pool> pool;
+  std::vector<uint16_t> white_idx;
   size_t list_max = 250;
   std::optional<uint32_t> pruning_seed;
   std::vector<std::string> classes;
@@ -262,15 +270,17 @@ class Builder {
   };
   List take_list(Session& ss, int s, bool first) {
     Node& who = *ss.n[s];
-    if (who.white_enc.size() != who.white.size()) {
+    const bool pooled = who.pool != nullptr;
+    const size_t wsize = pooled ? who.white_idx.size() : who.white.size();
+    if (!pooled && who.white_enc.size() != who.white.size()) {
       who.white_enc.clear();
       for (const auto& e : who.white) who.white_enc.push_back(levin::encode_peer_entry(e, who.style));
     }
     auto& sent = ss.sent[s];
-    sent.resize(who.white.size(), false);
+    sent.resize(wsize, false);
     std::vector<size_t> cand;
-    cand.reserve(who.white.size());
-    for (size_t i = 0; i < who.white.size(); ++i)
+    cand.reserve(wsize);
+    for (size_t i = 0; i < wsize; ++i)
       if (who.full_list_every_ts || !sent[i]) cand.push_back(i);
     Rng r = rng_.fork(ss.c->id() * 31 + static_cast<uint64_t>(s));
     size_t n = std::min(cand.size(), who.list_max);
@@ -280,8 +290,14 @@ class Builder {
     std::vector<PeerEntry> picked;
     for (size_t k = 0; k < n; ++k) {
       sent[cand[k]] = true;
-      l.enc.push_back(&who.white_enc[cand[k]]);
-      picked.push_back(who.white[cand[k]]);
+      if (pooled) {
+        const uint16_t idx = who.white_idx[cand[k]];
+        l.enc.push_back(&who.pool->enc[idx]);
+        picked.push_back(who.pool->entries[idx]);
+      } else {
+        l.enc.push_back(&who.white_enc[cand[k]]);
+        picked.push_back(who.white[cand[k]]);
+      }
     }
     l.meta = list_meta(picked);
     return l;
@@ -1086,7 +1102,13 @@ void scenario_corner(Builder& b) {
 // Benchmark traffic that grows linearly with K: K x 100 peers (mixed in/out) over 2 h of timed
 // syncs, a quarter re-sending full peer lists, 10 % also crawling (20 handshake-and-close
 // connections each). About 37 MB and 26 k messages per unit of K; K = 28 gives > 1 GB.
-// Streams to disk with bounded memory; no ground truth is kept.
+// White lists look like the real network (docs/performance.md): a reachable network of 3,000
+// IPv4 nodes (a quarter in 20 popular /24s of 198.18.0.0/16, the rest mostly alone in their /24
+// of 100.64.0.0/12) and 60 IPv6 nodes; every honest peer keeps its own white list of 400 of them
+// (a random subset, so honest lists share few /24s: /24 Jaccard around 0.05); one peer in 25 is
+// part of a spy fleet whose members all announce the same 250 addresses of 6 /24s of
+// 198.19.0.0/16 (identical lists from many IPs). White lists are indices into one shared pool of
+// pre-encoded entries: memory stays flat. Streams to disk; no ground truth is kept.
 void scenario_scale(Builder& b, unsigned k) {
   Node& v = make_vantage(b, "198.51.100.10");
   b.sim().add_file({"scale.pcapng", 0, 0, UINT64_MAX, true});
@@ -1095,14 +1117,56 @@ void scenario_scale(Builder& b, unsigned k) {
   b.set_end(T + D);
   Rng r = b.rng().fork(0x5ca1e);
   const unsigned peers = 100 * k;
-  std::vector<PeerEntry> shared = b.standard_white(125, 2, 30);
+  auto pool = std::make_shared<Node::Pool>();
+  std::vector<uint16_t> fleet;
+  size_t honest = 0;
+  {
+    Rng pr = b.rng().fork(0x9001);
+    std::set<std::string> seen;
+    auto add = [&](const std::string& ip, bool v6) {
+      if (!seen.insert(ip).second) return;
+      pool->entries.push_back(v6 ? b.entry_v6(ip) : b.entry_v4(ip));
+      b.decorate(pool->entries.back(), pr);
+    };
+    while (seen.size() < 750) {  // popular /24s (hosting providers), skewed towards the first ones
+      const unsigned n24 = static_cast<unsigned>(std::min<uint64_t>(19, (pr.below(20) * pr.below(20)) / 19));
+      add("198.18." + std::to_string(n24) + "." + std::to_string(pr.range(1, 254)), false);
+    }
+    while (seen.size() < 3000) {  // the rest: one node per /24 mostly
+      const uint64_t n24 = pr.below(4096);
+      add("100." + std::to_string(64 + n24 / 256) + "." + std::to_string(n24 % 256) + "." + std::to_string(pr.range(1, 254)),
+          false);
+    }
+    while (seen.size() < 3060) {
+      char buf[64];
+      std::snprintf(buf, sizeof buf, "2001:db8:%x:%x::%x", static_cast<unsigned>(pr.range(1, 0xffff)),
+                    static_cast<unsigned>(pr.range(0, 0xffff)), static_cast<unsigned>(pr.range(1, 0xffff)));
+      add(buf, true);
+    }
+    honest = pool->entries.size();
+    for (unsigned q = 0; q < 6; ++q)  // the spy fleet's own /24s
+      for (unsigned h = 1; h <= 42; ++h) add("198.19." + std::to_string(q) + "." + std::to_string(h), false);
+    pool->entries.resize(std::min<size_t>(pool->entries.size(), honest + 250));
+    for (const auto& e : pool->entries) pool->enc.push_back(levin::encode_peer_entry(e, Style{}));
+    for (size_t i = honest; i < pool->entries.size(); ++i) fleet.push_back(static_cast<uint16_t>(i));
+  }
+  std::vector<uint16_t> all(honest);
+  for (size_t i = 0; i < honest; ++i) all[i] = static_cast<uint16_t>(i);
+  Rng wr = b.rng().fork(0x3417e);
   for (unsigned i = 0; i < peers; ++i) {
     const unsigned net = i % 512;
     const std::string ip = "198." + std::to_string(18 + net / 256) + "." + std::to_string(net % 256) + "." +
                            std::to_string(1 + (i / 512) % 254);
     Node& p = b.node("p" + std::to_string(i), ip);
-    p.white = shared;  // shared pool keeps memory flat; lists are still sampled per connection
-    p.full_list_every_ts = (i % 4 == 0);  // a quarter behave like list-spamming spies -> large traffic
+    p.pool = pool;
+    if (i % 25 == 7) {
+      p.white_idx = fleet;
+      p.full_list_every_ts = true;
+    } else {
+      for (size_t j = 0; j < 400; ++j) std::swap(all[j], all[j + wr.below(all.size() - j)]);  // partial shuffle
+      p.white_idx.assign(all.begin(), all.begin() + 400);
+      p.full_list_every_ts = (i % 4 == 0);  // a quarter re-send full lists every timed sync
+    }
     const Ns start = T + static_cast<Ns>(r.below(static_cast<uint64_t>(D / kSec / 4))) * kSec;
     const Ns dur = static_cast<Ns>(r.range(600, static_cast<int64_t>(D / kSec))) * kSec;
     if (i % 3 == 0) b.session({&v, &p, start, std::min(dur, T + D - start), 0});
