@@ -143,6 +143,7 @@ constexpr uint64_t kDenseBudgetBytes = 256ull << 20;
 constexpr uint32_t kOwnBlockMin = 16;     // a group with >= this many sets gets blocks of its own...
 constexpr uint32_t kGroupBlock = 32;      // ...of at most this many sets (consecutive in index order)
 constexpr uint32_t kPooledBlock = 64;     // smaller groups are pooled into blocks of ~this many sets
+constexpr size_t kTile = 64;              // sets per work unit (and per block sweep)
 
 struct BlockedData {
     size_t n = 0;
@@ -232,31 +233,36 @@ MSC_INLINE std::pair<uint32_t, uint32_t> size_range(const BlockedData& d, uint32
     return {uint32_t(lo - d.sz.data()), uint32_t(hi - d.sz.data())};
 }
 
+// One tile of positions [p0, p1) (at most kTile, sorted by block) against every later block:
+// blocks in the outer loop, the tile's sets in the inner one, so a block's rows are read once
+// per tile rather than once per set (the per-set loop was bound by memory traffic).
+// cnt: kTile * B rare-item counts (zero on entry and exit).
 MSC_INLINE void process_positions(const BlockedData& d, size_t p0, size_t p1, std::vector<uint32_t>& cnt,
                                   std::vector<uint32_t>& touched, ThreadOut& o) {
     const uint32_t B = uint32_t(d.bstart.size() - 1);
-    for (size_t x = p0; x < p1; ++x) {
-        const uint32_t sx = d.sz[x];
-        if (sx == 0) continue;
+    for (size_t x = p0; x < p1; ++x) {   // rare items: per-block counts through the rare-item -> blocks index
         const uint32_t bx = d.blk[x];
-        // rare items: per-block counts through the rare-item -> blocks index
+        uint32_t* c = cnt.data() + (x - p0) * B;
         for (uint64_t k = d.rare_off[x]; k < d.rare_off[x + 1]; ++k) {
             const uint32_t r = d.rare[k] - d.nfreq;
             for (uint64_t q = d.rb_off[r]; q < d.rb_off[r + 1]; ++q) {
                 const uint32_t b = d.rb[q];
                 if (b <= bx) continue;
-                if (cnt[b]++ == 0) touched.push_back(b);
+                if (c[b]++ == 0) touched.push_back(uint32_t((x - p0) * B + b));
             }
         }
-        const uint64_t* bmx = d.bm.data() + x * d.W;
-        const uint32_t gx = d.grp[x];
-        for (uint32_t b = bx + 1; b < B; ++b) {
-            if (d.bgroup[b] == gx) continue;   // same source: no pairs
-            const uint32_t minsz = d.sz[d.bstart[b]], maxsz = d.sz[d.bstart[b + 1] - 1];
+    }
+    for (uint32_t b = d.blk[p0] + 1; b < B; ++b) {
+        const uint32_t minsz = d.sz[d.bstart[b]], maxsz = d.sz[d.bstart[b + 1] - 1];
+        const uint64_t* ub = d.ubm.data() + size_t(b) * d.W;
+        for (size_t x = p0; x < p1; ++x) {
+            const uint32_t sx = d.sz[x];
+            if (b <= d.blk[x] || sx == 0) continue;
+            if (d.bgroup[b] == d.grp[x]) continue;   // same source: no pairs
             if (uint64_t(maxsz) * kDen <= d.num * sx) continue;            // all too small
             if (d.num && uint64_t(minsz) * d.num >= uint64_t(sx) * kDen) continue;   // all too large
             ++o.block_tests;
-            const uint32_t bound = pc_and(bmx, d.ubm.data() + size_t(b) * d.W, d.W) + cnt[b];
+            const uint32_t bound = pc_and(d.bm.data() + x * d.W, ub, d.W) + cnt[(x - p0) * B + b];
             if (!reaches(d.num, bound, sx, minsz)) continue;
             ++o.block_pass;
             const auto [lo, hi] = size_range(d, b, sx);
@@ -265,14 +271,16 @@ MSC_INLINE void process_positions(const BlockedData& d, size_t p0, size_t p1, st
                 pair_check(d, x, y, o);
             }
         }
-        for (uint32_t b : touched) cnt[b] = 0;
-        touched.clear();
-        if (d.binternal[bx]) {
-            const auto [lo, hi] = size_range(d, bx, sx);
-            for (uint32_t y = std::max<uint32_t>(lo, uint32_t(x + 1)); y < hi; ++y) {
-                if (d.grp[y] == d.grp[x]) continue;
-                pair_check(d, x, y, o);
-            }
+    }
+    for (uint32_t i : touched) cnt[i] = 0;
+    touched.clear();
+    for (size_t x = p0; x < p1; ++x) {   // pairs inside a pooled block (different groups)
+        const uint32_t sx = d.sz[x], bx = d.blk[x];
+        if (sx == 0 || !d.binternal[bx]) continue;
+        const auto [lo, hi] = size_range(d, bx, sx);
+        for (uint32_t y = std::max<uint32_t>(lo, uint32_t(x + 1)); y < hi; ++y) {
+            if (d.grp[y] == d.grp[x]) continue;
+            pair_check(d, x, y, o);
         }
     }
 }
@@ -476,11 +484,11 @@ std::vector<JoinPair> join_blocked(const View& sets, uint64_t num, unsigned thre
     std::vector<ThreadOut> outs(threads);
     std::atomic<size_t> next{0};
     auto work = [&](unsigned tid) {
-        std::vector<uint32_t> cnt(B, 0), touched;
+        std::vector<uint32_t> cnt(size_t(kTile) * B, 0), touched;
         for (;;) {
-            const size_t p0 = next.fetch_add(32);
+            const size_t p0 = next.fetch_add(kTile);
             if (p0 >= n) break;
-            const size_t p1 = std::min(n, p0 + 32);
+            const size_t p1 = std::min(n, p0 + kTile);
             if (fast) process_fast(d, p0, p1, cnt, touched, outs[tid]);
             else process_portable(d, p0, p1, cnt, touched, outs[tid]);
         }
