@@ -1,25 +1,29 @@
 // msc-bench-similarity: times the exact peer-list similarity (PLS) join on generated lists that
 // look like a real capture (docs/metrics.md § similarity, docs/performance.md).
 //
-//   msc-bench-similarity [--vantages V] [--lists N] [--senders-per-vantage S] [--network-subnets U]
-//                        [--whitelist W] [--size K] [--churn C] [--spy-share F] [--spy-ips I]
-//                        [--spy-subnets Q] [--spy-honest H] [--across] [--threshold T] [--threads J]
-//                        [--strategy auto|prefix|bitmap|blocked] [--no-dedup] [--hist] [--verify]
-//                        [--seed X]
+//   msc-bench-similarity [--vantages V] [--lists N] [--senders-per-vantage S] [--network-nodes M]
+//                        [--network-subnets U] [--popular-subnets P] [--popular-share Q] [--whitelist W]
+//                        [--size K] [--churn C] [--spy-share F] [--spy-ips I] [--spy-subnets R]
+//                        [--spy-honest H] [--across] [--threshold T] [--threads J]
+//                        [--strategy auto|prefix|bitmap|blocked] [--no-dedup] [--hist] [--verify] [--seed X]
 //
 // Model (defaults in brackets): N [700000] lists over V [5] vantages (N/V each). The reachable
-// network has U [3000] /24s with Zipf-like popularity (weight 1/(rank+1)^0.8) and 1..60 hosts
-// each. Each vantage sees S [200] honest senders with uneven activity (weights 0.3..1.7); an honest
-// sender keeps a white list of W [1000] addresses drawn from the network by popularity and
-// replaces C [1] of them before every list (slow churn); each list is a fresh uniform sample of K
-// [250] distinct entries of the white list (monerod 0.18 get_peerlist_head, anonymize). A share F
-// [0.05] of each vantage's lists comes from a spy fleet of I [60] source IPs (the same IPs at every
-// vantage) announcing addresses of their own Q [6] /24s (uneven host counts, so a /24 is sometimes
-// missing: near-identical lists), plus H [0] honest entries mixed in. Pairs are formed per vantage
-// (the default of moneroscope) or, with --across, in one partition of all lists. The join is the
-// one `moneroscope analyze` runs (metrics::dedup_join); --no-dedup runs jaccard_join on the lists
-// themselves. --verify compares with the naive all-pairs loop: total high list pairs, and per list
-// the high-pair count and max Jaccard (dedup), or the pair list (--no-dedup). Use small N.
+// network has M [3000] nodes; a share Q [0.25] of them sits in P [20] popular /24s (hosting
+// providers; skewed towards the first), the others in uniformly drawn /24s out of U [6000] (mostly
+// one node per /24). Each vantage sees S [200] honest senders with uneven activity (weights
+// 0.3..1.7); an honest sender keeps a white list of W [1000] nodes, replaces C [1] of them before
+// every list (slow churn) and sends a fresh uniform sample of K [250] distinct entries each time
+// (monerod 0.18 get_peerlist_head with anonymize). A share F [0.05] of each vantage's lists comes
+// from a spy fleet of I [60] source IPs (the same IPs at every vantage) announcing addresses of
+// their own R [6] /24s (one of them sparse, so it is sometimes missing: near-identical lists),
+// plus H [0] honest entries mixed in (H > 0 makes every spy set distinct). Pairs are formed per
+// vantage (the default of moneroscope) or, with --across, in one partition of all lists. The
+// join is the one `moneroscope analyze` runs (metrics::dedup_join); --no-dedup runs jaccard_join
+// on the lists themselves. Printed per partition: lists, distinct sets, eligible list and set
+// pairs, blocks, block tests/passes, candidate pairs, after parity, verified, high set and list
+// pairs, wall and CPU s, and the /24 Jaccard of 100,000 random pairs; at the end the totals and
+// the peak RSS. --verify compares with the naive all-pairs loop: total high list pairs, and per
+// list the high-pair count and max Jaccard (dedup), or the pair list (--no-dedup). Small N only.
 #include "metrics/jaccard_join.hpp"
 
 #include <sys/resource.h>
