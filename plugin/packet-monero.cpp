@@ -349,7 +349,9 @@ void add_generic_tree(const MsgCtx& c, proto_tree* ptree, const levin::WalkResul
       char* key = static_cast<char*>(wmem_alloc(c.pinfo->pool, nd.key_len + 1u));
       std::memcpy(key, c.body + nd.key_off, nd.key_len);
       key[nd.key_len] = '\0';
-      proto_item_set_text(it, "%s", format_text(c.pinfo->pool, MSC_TEXT(key), nd.key_len));
+      // label: at most 40 key bytes, escaped (the full key is in monero.payload.item.key); a longer
+      // label would be cut at Wireshark's 240-byte limit, possibly inside a UTF-8 sequence
+      proto_item_set_text(it, "%s", format_text(c.pinfo->pool, MSC_TEXT(key), std::min<size_t>(nd.key_len, 40)));
       proto_tree_add_string(st, hf_item_key, c.tvb, c.body_off + static_cast<int>(nd.key_off), nd.key_len,
                             format_text(c.pinfo->pool, MSC_TEXT(key), nd.key_len));
       proto_tree_add_uint(st, hf_item_type, c.tvb, c.body_off + static_cast<int>(nd.key_off + nd.key_len), 1,
@@ -968,7 +970,7 @@ void dissect_message(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree, int of
         if (s.has_height) wmem_strbuf_append_printf(info, ", height %" PRIu64, s.height);
         if (s.has_node_data && !s.has_support_flags && h.command == 1001) wmem_strbuf_append(info, ", no support_flags");
         if (s.last_seen_entries) wmem_strbuf_append_printf(info, ", %u last_seen", s.last_seen_entries);
-        if (s.has_ping_status) wmem_strbuf_append_printf(info, ", status %s", format_text(pinfo->pool, MSC_TEXT(s.ping_status.c_str()), s.ping_status.size()));
+        if (s.has_ping_status) wmem_strbuf_append_printf(info, ", status %s", format_text(pinfo->pool, MSC_TEXT(s.ping_status.c_str()), std::min<size_t>(s.ping_status.size(), 40)));
         if (s.has_support_flags_resp) wmem_strbuf_append_printf(info, ", flags 0x%x", s.support_flags_resp);
         if (h.command == 2002) wmem_strbuf_append_printf(info, ", %u txs, %s", s.tx_count, s.fluff ? "fluff" : "stem");
         if (s.has_current_height) wmem_strbuf_append_printf(info, ", height %" PRIu64, s.current_height);
