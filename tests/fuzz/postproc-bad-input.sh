@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `moneroscope analyze` under bad input (issue #6): empty input, truncated ek, wrong types /
-# absurd numbers, a single huge line, a missing file. Checks the exit code (0 ok, 2 damaged,
+# absurd numbers, a single huge line, a missing file. Checks the exit code (0 ok, 2 damaged or empty,
 # 3 I/O - postproc/cli/analyze.hpp), the "file:line: reason" diagnostic, that report.json is
 # written, and that nothing parsed before/after the bad line is lost (message counts).
 # Valid ek = the committed ek seed lines (tests/fuzz/seeds/ek_ingest/*, tshark output).
@@ -40,7 +40,9 @@ fi
 
 : > "$tmp/empty.ek"
 run empty
-[ "$RC" = 0 ] && [ "$MSGS" = 0 ] && [ -s "$tmp/o-empty/report.json" ] || bad "empty input: exit $RC, messages $MSGS"
+# empty: results still written, exit 2 (input empty) with a one-line explanation on stderr
+[ "$RC" = 2 ] && [ "$MSGS" = 0 ] && [ -s "$tmp/o-empty/report.json" ] && grep -q "no Levin message in any input" "$tmp/empty.err" \
+  || bad "empty input: exit $RC, messages $MSGS, stderr: $(head -c 300 "$tmp/empty.err")"
 
 # truncated: the last document line cut in the middle (a capture still being written)
 { cat "$tmp/good.ek"; grep '"layers"' "$tmp/good.ek" | head -1 | head -c 300; } > "$tmp/trunc.ek"
