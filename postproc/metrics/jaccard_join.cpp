@@ -4,6 +4,7 @@
 #include <atomic>
 #include <cmath>
 #include <numeric>
+#include <functional>
 #include <thread>
 #include <unordered_map>
 
@@ -17,6 +18,18 @@ struct Rec {
     const uint32_t* e;
     uint32_t size() const { return uint32_t(e - b); }
 };
+
+// Runs work(0) .. work(threads - 1): inline for one thread, else one std::thread each.
+template <class Work>
+void run_workers(unsigned threads, Work& work) {
+    if (threads <= 1) {
+        work(0u);
+        return;
+    }
+    std::vector<std::thread> pool;
+    for (unsigned t = 0; t < threads; ++t) pool.emplace_back(std::ref(work), t);
+    for (auto& th : pool) th.join();
+}
 
 // Minimum overlap for J > t between sizes sx, sy: inter*(den+num) > num*(sx+sy).
 inline uint32_t min_overlap(uint64_t num, uint32_t sx, uint32_t sy) {
@@ -122,13 +135,7 @@ std::vector<JoinPair> join_bitmap(const SetCollection& sets, uint64_t num, unsig
             }
         }
     };
-    if (threads == 1) {
-        work(0);
-    } else {
-        std::vector<std::thread> pool;
-        for (unsigned t2 = 0; t2 < threads; ++t2) pool.emplace_back(work, t2);
-        for (auto& th : pool) th.join();
-    }
+    run_workers(threads, work);
     std::vector<JoinPair> out;
     for (auto& f : found) out.insert(out.end(), f.begin(), f.end());
     return out;
@@ -495,13 +502,7 @@ std::vector<JoinPair> join_blocked(const View& sets, uint64_t num, unsigned thre
             else process_portable(d, p0, p1, cnt, touched, outs[tid]);
         }
     };
-    if (threads == 1) {
-        work(0);
-    } else {
-        std::vector<std::thread> pool;
-        for (unsigned t2 = 0; t2 < threads; ++t2) pool.emplace_back(work, t2);
-        for (auto& th : pool) th.join();
-    }
+    run_workers(threads, work);
     std::vector<JoinPair> out;
     size_t total = 0;
     for (auto& o : outs) total += o.pairs.size();
@@ -708,12 +709,8 @@ std::vector<JoinPair> join_impl(const SetCollection& sets, double t, unsigned th
     if (threads == 1 || n < 1000) {
         threads = 1;
         found.resize(1);
-        work(0);
-    } else {
-        std::vector<std::thread> pool;
-        for (unsigned t2 = 0; t2 < threads; ++t2) pool.emplace_back(work, t2);
-        for (auto& th : pool) th.join();
     }
+    run_workers(threads, work);
     for (auto& f : found) out.insert(out.end(), f.begin(), f.end());
     std::sort(out.begin(), out.end(), [](const JoinPair& l, const JoinPair& r) {
         return l.a != r.a ? l.a < r.a : l.b < r.b; });
