@@ -86,6 +86,11 @@ msc_bool pref_payload_tree = TRUE;
 // per entry. An ek export of 250-entry lists then builds ~2,000 fewer tree items per list and
 // writes a fraction of the JSON (docs/ek-contract.md §3a); the GUI keeps the per-entry tree.
 msc_bool pref_compact_peers = FALSE;
+// Export mode for `-T ek -e monero.record`: one monero.record string per Levin message carrying every
+// field moneroscope reads (docs/ek-contract.md §3b). With -e, tshark builds no visible tree: items of
+// fields nobody asked for are never created, which saves most of the ek export's cost over a bare
+// pass. Implies compact peer lists (the per-entry subtree is not built).
+msc_bool pref_export_records = FALSE;
 // Messages up to this many bytes are reassembled one TCP segment at a time so that every segment
 // is counted (monero.segments exact); larger ones are reassembled in one request and their count
 // is a lower bound (monero.segments_exact = false).
@@ -98,7 +103,7 @@ constexpr uint8_t kTcpCompletenessSynSent = 0x01;
   X(flags_response) X(flags_start_fragment) X(flags_end_fragment) X(flags_reserved) X(version) \
   X(msg_type) X(frame_time) X(frame) X(src) X(dst) X(srcport) X(dstport) X(stream) \
   X(sender_initiated) X(stream_start) X(sig_only) X(sig_frame) X(segments) X(segments_exact) \
-  X(header_split) X(first_segment_len) X(payload_decoded) X(sig_segment) X(sig_segment_message_in) \
+  X(header_split) X(first_segment_len) X(payload_decoded) X(sig_segment) \
   X(resync_skipped) X(truncated) X(response_in) X(response_to) X(response_time) \
   X(fragments) X(fragment) X(fragment_overlap) X(fragment_overlap_conflicts) \
   X(fragment_multiple_tails) X(fragment_too_long_fragment) X(fragment_error) X(fragment_count) \
@@ -120,7 +125,7 @@ constexpr uint8_t kTcpCompletenessSynSent = 0x01;
   X(tx) X(tx_blob) X(tx_size) X(tx_prunable_hash) X(txs_count) X(txs_padding) X(txs_padding_length) \
   X(txs_fluff) X(txs_relay_mode) X(hash) X(hash_count) X(get_objects_prune) X(chain_prune) \
   X(chain_start_height) X(chain_total_height) X(chain_cd) X(chain_cd_top) X(chain_block_weight) \
-  X(chain_first_block) X(fluffy_block_hash) X(fluffy_missing_tx_index)
+  X(chain_first_block) X(fluffy_block_hash) X(fluffy_missing_tx_index) X(record)
 MSC_HF_LIST(HF)
 #undef HF
 
@@ -240,8 +245,38 @@ struct MsgInfo {
   bool frag_orphan;
   uint8_t frag_event;
   bool sig_marker;         // this frame is the 8-byte signature-only segment
-  uint32_t sig_message_in; // frame completing that message (0 unknown)
 };
+
+// monero.record of the message being dissected. One at a time: dissect_message clears it on entry
+// and adds it to the tree before it recurses into a reassembled fragment message; a Wireshark
+// exception that ends a message early leaves it to be cleared by the next one (nothing leaks).
+levin::RecordWriter g_record;
+// Record key of an hf id: the ek key without "monero_monero_" (abbreviation after "monero." with
+// '.' -> '_'), only for the fields of the record (kRecordFields); nullptr for every other field.
+std::vector<std::string> g_record_keys;
+int g_record_hf_lo = 0;
+const char* rkey(int hf) {
+  const int i = hf - g_record_hf_lo;
+  if (hf < 0 || i < 0 || static_cast<size_t>(i) >= g_record_keys.size() || g_record_keys[i].empty()) return nullptr;
+  return g_record_keys[i].c_str();
+}
+void rec_uint(levin::RecordWriter* r, int hf, uint64_t v) { if (r) if (const char* k = rkey(hf)) r->add_uint(k, v); }
+void rec_int(levin::RecordWriter* r, int hf, int64_t v) { if (r) if (const char* k = rkey(hf)) r->add_int(k, v); }
+void rec_bool(levin::RecordWriter* r, int hf, bool v) { if (r) if (const char* k = rkey(hf)) r->add_bool(k, v); }
+void rec_time(levin::RecordWriter* r, int hf, const nstime_t& t) {
+  if (r) if (const char* k = rkey(hf)) r->add_time(k, static_cast<int64_t>(t.secs), t.nsecs);
+}
+void rec_raw(levin::RecordWriter* r, int hf, const char* v) { if (r) if (const char* k = rkey(hf)) r->add_raw(k, v); }
+// The one-field record of a monero item that is not a message (signature-only segment, resync,
+// truncated header), so that -e monero.record keeps one record per monero item like -J does.
+void add_marker_record(proto_tree* t, tvbuff_t* tvb, int hf, uint64_t v) {
+  if (!pref_export_records) return;
+  g_record.clear();
+  rec_uint(&g_record, hf, v);
+  proto_item* it = proto_tree_add_string(t, hf_record, tvb, 0, 0, g_record.str().c_str());
+  proto_item_set_generated(it);
+  g_record.clear();
+}
 
 void cleanup_state() {
   delete g_convs;
@@ -290,6 +325,7 @@ struct MsgCtx {
   int body_off;        // offset of the body in tvb
   const uint8_t* body; // copy of the captured body bytes
   uint32_t body_len;   // captured body bytes
+  levin::RecordWriter* rec;  // monero.record being built (export_records), else nullptr
 };
 
 int value_hf(uint8_t base) {
@@ -379,6 +415,7 @@ void add_generic_tree(const MsgCtx& c, proto_tree* ptree, const levin::WalkResul
 }
 
 proto_item* add_node_uint(proto_tree* t, int hf, const MsgCtx& c, const levin::Node& n, uint64_t v, bool is64) {
+  rec_uint(c.rec, hf, is64 ? v : static_cast<uint32_t>(v));   // as the tree item holds it
   const int off = c.body_off + static_cast<int>(n.value_off);
   const int len = static_cast<int>(n.value_len);
   if (is64) return proto_tree_add_uint64(t, hf, c.tvb, off, len, v);
@@ -499,11 +536,13 @@ void add_semantic(const MsgCtx& c, const levin::WalkResult& w, const levin::Sema
   proto_item* pl_item = nullptr;
   int pl_off = c.body_off;
   std::string compact;       // monero.peerlist.compact of the current list (compact mode)
+  const bool compact_mode = pref_compact_peers || c.rec != nullptr;
   auto flush_compact = [&]() {
-    if (pl_tree != nullptr && pref_compact_peers) {
+    if (pl_tree != nullptr && compact_mode) {
       proto_item* ci = proto_tree_add_string(pl_tree, hf_peerlist_compact, c.tvb,
                                              pl_off, 0, compact.c_str());
       proto_item_set_generated(ci);
+      rec_raw(c.rec, hf_peerlist_compact, compact.c_str());
     }
     compact.clear();
   };
@@ -536,6 +575,7 @@ void add_semantic(const MsgCtx& c, const levin::WalkResult& w, const levin::Sema
         pl_off = off;
         pl_tree = proto_item_add_subtree(it, ett_peerlist);
         proto_tree_add_uint(pl_tree, hf_peerlist_count, c.tvb, voff, 0, static_cast<guint32>(nd.count));
+        rec_uint(c.rec, hf_peerlist_count, static_cast<guint32>(nd.count));
         proto_item* pi = proto_tree_add_uint(pl_tree, hf_peerlist_present, c.tvb, voff, 0,
                                              static_cast<guint32>(s.peers.size()));
         proto_item_set_generated(pi);
@@ -545,7 +585,7 @@ void add_semantic(const MsgCtx& c, const levin::WalkResult& w, const levin::Sema
       case Role::Peer:
         if (pl_tree != nullptr && peer_idx < s.peers.size() && s.peers[peer_idx].node == i) {
           const levin::PeerEntry& pe = s.peers[peer_idx++];
-          if (pref_compact_peers) {
+          if (compact_mode) {
             if (!compact.empty()) compact += ' ';
             levin::append_peer_compact(compact, pe);
             if (pe.keys & levin::kPeerHasLastSeen) expert_add_info(c.pinfo, pl_item, &ei_peer_last_seen);
@@ -582,9 +622,10 @@ void add_semantic(const MsgCtx& c, const levin::WalkResult& w, const levin::Sema
       case Role::NodeNetworkId:
         if (vlen == 16) {
           proto_tree_add_item(t_nd, hf_nd_network_id, c.tvb, voff, 16, ENC_BIG_ENDIAN);
-          proto_item* g = proto_tree_add_uint(t_nd, hf_nd_network, c.tvb, voff, 16,
-                                              static_cast<guint32>(levin::classify_network_id(c.body + nd.value_off)));
+          const auto net = static_cast<guint32>(levin::classify_network_id(c.body + nd.value_off));
+          proto_item* g = proto_tree_add_uint(t_nd, hf_nd_network, c.tvb, voff, 16, net);
           proto_item_set_generated(g);
+          rec_uint(c.rec, hf_nd_network, net);
         }
         break;
       case Role::NodeLocalTime: {
@@ -612,7 +653,10 @@ void add_semantic(const MsgCtx& c, const levin::WalkResult& w, const levin::Sema
         }
         break;
       case Role::LegacyPeerList: proto_tree_add_item(c.mtree, hf_legacy_peerlist, c.tvb, voff, vlen, ENC_NA); break;
-      case Role::PingStatus: proto_tree_add_item(c.mtree, hf_ping_status, c.tvb, voff, vlen, ENC_ASCII); break;
+      case Role::PingStatus:
+        proto_tree_add_item(c.mtree, hf_ping_status, c.tvb, voff, vlen, ENC_ASCII);
+        if (c.rec) if (const char* k = rkey(hf_ping_status)) c.rec->add_text(k, c.body + nd.value_off, nd.value_len);
+        break;
       case Role::PingPeerId: if (is_int) add_node_uint(c.mtree, hf_ping_peer_id, c, nd, nd.u, true); break;
       case Role::SupportFlags:
         if (is_int) {
@@ -728,8 +772,17 @@ struct SegInfo {
   uint32_t first_len;
 };
 
-void add_context(proto_tree* t, tvbuff_t* tvb, packet_info* pinfo, int off, struct tcpinfo* ti) {
+void add_context(proto_tree* t, tvbuff_t* tvb, packet_info* pinfo, int off, struct tcpinfo* ti,
+                 levin::RecordWriter* rec) {
   proto_item* it;
+  if (rec) {
+    rec_time(rec, hf_frame_time, pinfo->abs_ts);
+    rec_uint(rec, hf_frame, pinfo->num);
+    rec_raw(rec, hf_src, address_to_str(pinfo->pool, &pinfo->src));
+    rec_raw(rec, hf_dst, address_to_str(pinfo->pool, &pinfo->dst));
+    rec_uint(rec, hf_srcport, pinfo->srcport);
+    rec_uint(rec, hf_dstport, pinfo->destport);
+  }
   it = proto_tree_add_time(t, hf_frame_time, tvb, off, 0, &pinfo->abs_ts); proto_item_set_generated(it);
   it = proto_tree_add_uint(t, hf_frame, tvb, off, 0, pinfo->num); proto_item_set_generated(it);
   it = proto_tree_add_string(t, hf_src, tvb, off, 0, address_to_str(pinfo->pool, &pinfo->src)); proto_item_set_generated(it);
@@ -741,11 +794,14 @@ void add_context(proto_tree* t, tvbuff_t* tvb, packet_info* pinfo, int off, stru
   struct tcp_analysis* tcpd = conv ? get_tcp_conversation_data(conv, pinfo) : nullptr;
   if (tcpd == nullptr) return;
   it = proto_tree_add_uint(t, hf_stream, tvb, off, 0, tcpd->stream); proto_item_set_generated(it);
+  rec_uint(rec, hf_stream, tcpd->stream);
   if (tcpd->conversation_completeness & kTcpCompletenessSynSent) {
     const bool initiated = pinfo->destport == tcpd->server_port && pinfo->srcport != tcpd->server_port;
     it = proto_tree_add_boolean(t, hf_sender_initiated, tvb, off, 0, initiated); proto_item_set_generated(it);
     const nstime_t* syn = nstime_is_zero(&tcpd->ts_mru_syn) ? &tcpd->ts_first : &tcpd->ts_mru_syn;
     it = proto_tree_add_time(t, hf_stream_start, tvb, off, 0, syn); proto_item_set_generated(it);
+    rec_bool(rec, hf_sender_initiated, initiated);
+    rec_time(rec, hf_stream_start, *syn);
   }
 }
 
@@ -785,6 +841,8 @@ void dissect_message(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree, int of
   const int msg_len = complete ? static_cast<int>(total) : avail;
 
   MsgInfo* mi = msg_info(pinfo, msg_key);
+  levin::RecordWriter* rec = pref_export_records ? &g_record : nullptr;
+  if (rec) rec->clear();
   if (first_pass && !mi->valid) {
     mi->valid = true;
     if (seg) {
@@ -843,7 +901,22 @@ void dissect_message(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree, int of
   const char* cname = val_to_str_const(h.command, command_vals, "Unknown");
   proto_item_append_text(mitem, ", %s %s", cname, levin::msg_type_name(mt));
 
-  add_context(mt_tree, tvb, pinfo, offset, ti);
+  add_context(mt_tree, tvb, pinfo, offset, ti, rec);
+  if (rec) {
+    rec_uint(rec, hf_signature, h.signature);
+    rec_uint(rec, hf_length, h.length);
+    rec_bool(rec, hf_have_to_return_data, h.expect_raw != 0);
+    rec_uint(rec, hf_command, h.command);
+    rec_int(rec, hf_return_code, h.return_code);
+    rec_uint(rec, hf_flags, h.flags);
+    rec_uint(rec, hf_version, h.version);
+    rec_uint(rec, hf_msg_type, static_cast<uint32_t>(mt));
+    if (mi->sig_only) rec_bool(rec, hf_sig_only, true);
+    rec_uint(rec, hf_segments, mi->segments);
+    rec_bool(rec, hf_header_split, mi->header_split);
+    rec_uint(rec, hf_first_segment_len, mi->first_segment_len);
+    if (inner) rec_bool(rec, hf_fragment_inner, true);
+  }
   proto_item* it;
   it = proto_tree_add_item(mt_tree, hf_signature, tvb, offset, 8, ENC_LITTLE_ENDIAN);
   if (issues & levin::kIssueBadSignature) expert_add_info(pinfo, it, &ei_bad_signature);
@@ -901,6 +974,7 @@ void dissect_message(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree, int of
                             mt == MsgType::Request ? "request" : mt == MsgType::Response ? "response"
                             : mt == MsgType::Notification ? "notification" : levin::msg_type_name(mt));
   if (!complete) {
+    rec_bool(rec, hf_truncated, true);
     it = proto_tree_add_boolean(mt_tree, hf_truncated, tvb, offset, 0, TRUE);
     proto_item_set_generated(it);
     expert_add_info_format(pinfo, it, &ei_truncated, "Message incomplete: %d of %" PRIu64 " bytes present",
@@ -929,7 +1003,7 @@ void dissect_message(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree, int of
         const levin::WalkResult& w = ps->walk;
         const levin::Semantic& s = ps->sem;
         decoded = complete && !w.fatal && w.magic_ok;
-        MsgCtx c{tvb, pinfo, mt_tree, mitem, body_off, body, static_cast<uint32_t>(body_avail)};
+        MsgCtx c{tvb, pinfo, mt_tree, mitem, body_off, body, static_cast<uint32_t>(body_avail), rec};
         proto_item* pitem = proto_tree_add_item(mt_tree, hf_payload, tvb, body_off, body_avail, ENC_NA);
         proto_tree* ptree = proto_item_add_subtree(pitem, ett_payload);
         if (body_avail >= 8) proto_tree_add_item(ptree, hf_payload_magic, tvb, body_off, body_avail >= 9 ? 9 : 8, ENC_NA);
@@ -985,6 +1059,12 @@ void dissect_message(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree, int of
   it = proto_tree_add_boolean(mt_tree, hf_payload_decoded, tvb, offset, 0, decoded);
   proto_item_set_generated(it);
   set_info(pinfo, wmem_strbuf_get_str(info));
+  if (rec) {   // before a reassembled fragment message below reuses g_record
+    rec_bool(rec, hf_payload_decoded, decoded);
+    it = proto_tree_add_string(mt_tree, hf_record, tvb, offset, 0, rec->str().c_str());
+    proto_item_set_generated(it);
+    rec->clear();
+  }
 
   // ---- Levin fragments: reassemble with the standard fragment items
   if (mi->frag_id != 0 && complete && cs != nullptr) {
@@ -1024,17 +1104,14 @@ void dissect_message(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree, int of
 }
 
 // Marker on the 8-byte signature-only frame (no monero.command).
-void add_sig_marker(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree, const MsgInfo* mi) {
+void add_sig_marker(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree) {
   proto_item* mitem = proto_tree_add_item(tree, proto_monero, tvb, 0, 8, ENC_NA);
   proto_item_append_text(mitem, ", signature-only TCP segment");
   proto_tree* t = proto_item_add_subtree(mitem, ett_monero);
   proto_item* it = proto_tree_add_boolean(t, hf_sig_segment, tvb, 0, 8, TRUE);
   proto_item_set_generated(it);
   expert_add_info(pinfo, it, &ei_sig_only);
-  if (mi && mi->sig_message_in) {
-    it = proto_tree_add_uint(t, hf_sig_segment_message_in, tvb, 0, 0, mi->sig_message_in);
-    proto_item_set_generated(it);
-  }
+  add_marker_record(t, tvb, hf_sig_segment, 1);
   set_info(pinfo, "Levin signature only (message continues in a later segment)");
 }
 
@@ -1075,6 +1152,7 @@ int dissect_monero(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree, void* da
       proto_tree* t = proto_item_add_subtree(mitem, ett_monero);
       proto_item* it = proto_tree_add_uint(t, hf_resync_skipped, tvb, offset, static_cast<int>(pos), static_cast<guint32>(pos));
       expert_add_info(pinfo, it, &ei_resync);
+      add_marker_record(t, tvb, hf_resync_skipped, static_cast<guint32>(pos));
       set_info(pinfo, "[continuation or non-Levin data]");
       offset += static_cast<int>(pos);
       if (first_pass && pend) pend->active = false;
@@ -1108,7 +1186,7 @@ int dissect_monero(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree, void* da
         if (seg.sig_only || (!first_pass && ti && !ti->is_reassembled && offset == 0 && cap == 8)) {
           MsgInfo* mi = msg_info(pinfo, msg_seq);
           if (first_pass) { mi->sig_marker = true; }
-          if (mi->sig_marker) add_sig_marker(tvb, pinfo, tree, mi);
+          if (mi->sig_marker) add_sig_marker(tvb, pinfo, tree);
         }
         pinfo->desegment_offset = offset;
         pinfo->desegment_len = DESEGMENT_ONE_MORE_SEGMENT;
@@ -1119,6 +1197,7 @@ int dissect_monero(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree, void* da
       proto_tree* t = proto_item_add_subtree(mitem, ett_monero);
       proto_item* it = proto_tree_add_boolean(t, hf_truncated, tvb, offset, remaining, TRUE);
       expert_add_info_format(pinfo, it, &ei_truncated, "Levin header incomplete: %d of 33 bytes", remaining);
+      add_marker_record(t, tvb, hf_truncated, 1);
       set_info(pinfo, "[truncated Levin header]");
       return cap;
     }
@@ -1180,6 +1259,37 @@ int dissect_monero_guarded(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree, 
 #define TF(name, abbrev, type, base, strings, mask, blurb) \
   { &hf_##name, { name##_label, abbrev, type, base, strings, mask, blurb, HFILL } }
 
+// The fields of monero.record (docs/ek-contract.md §3b): what moneroscope's ingest reads.
+void build_record_keys() {
+  const int* const fields[] = {
+    &hf_frame_time, &hf_frame, &hf_src, &hf_dst, &hf_srcport, &hf_dstport, &hf_stream, &hf_sender_initiated,
+    &hf_stream_start, &hf_signature, &hf_length, &hf_have_to_return_data, &hf_command, &hf_return_code,
+    &hf_flags, &hf_version, &hf_msg_type, &hf_sig_only, &hf_segments, &hf_header_split, &hf_first_segment_len,
+    &hf_payload_decoded, &hf_fragment_inner, &hf_sig_segment, &hf_resync_skipped,
+    &hf_truncated,
+    &hf_nd_peer_id, &hf_nd_my_port, &hf_nd_rpc_port, &hf_nd_rpc_credits, &hf_nd_support_flags, &hf_nd_network,
+    &hf_sync_height, &hf_sync_cd, &hf_sync_cd_top, &hf_sync_top_version, &hf_sync_pruning_seed,
+    &hf_peerlist_count, &hf_peerlist_compact, &hf_ping_status, &hf_ping_peer_id, &hf_support_flags};
+  int lo = -1, hi = -1;
+  for (const int* f : fields) {
+    if (*f < 0) continue;
+    if (lo < 0 || *f < lo) lo = *f;
+    if (*f > hi) hi = *f;
+  }
+  g_record_keys.clear();
+  if (lo < 0) return;
+  g_record_hf_lo = lo;
+  g_record_keys.resize(static_cast<size_t>(hi - lo + 1));
+  for (const int* f : fields) {
+    if (*f < 0) continue;
+    const char* ab = proto_registrar_get_abbrev(*f);
+    if (ab == nullptr || std::strncmp(ab, "monero.", 7) != 0) continue;
+    std::string k(ab + 7);
+    for (char& ch : k) if (ch == '.') ch = '_';
+    g_record_keys[static_cast<size_t>(*f - lo)] = std::move(k);
+  }
+}
+
 void proto_register_monero() {
   const int builtin = proto_get_id_by_filter_name("monero");
   if (builtin == -1) {
@@ -1221,7 +1331,6 @@ void proto_register_monero() {
     {&hf_first_segment_len, {"Bytes in first segment", "monero.first_segment_len", FT_UINT32, BASE_DEC, nullptr, 0, nullptr, HFILL}},
     {&hf_payload_decoded, {"Payload decoded", "monero.payload.decoded", FT_BOOLEAN, BASE_NONE, nullptr, 0, "The whole body was present and parsed without error", HFILL}},
     {&hf_sig_segment, {"Signature-only segment", "monero.sig_segment", FT_BOOLEAN, BASE_NONE, nullptr, 0, nullptr, HFILL}},
-    {&hf_sig_segment_message_in, {"Message completed in", "monero.sig_segment.message_in", FT_FRAMENUM, BASE_NONE, nullptr, 0, nullptr, HFILL}},
     {&hf_resync_skipped, {"Bytes skipped to resynchronise", "monero.resync.skipped", FT_UINT32, BASE_DEC, nullptr, 0, nullptr, HFILL}},
     {&hf_truncated, {"Message incomplete", "monero.truncated", FT_BOOLEAN, BASE_NONE, nullptr, 0, "Not all bytes of the message are in this tvb (capture gap or reassembly off)", HFILL}},
     {&hf_response_in, {"Response in", "monero.response_in", FT_FRAMENUM, BASE_NONE, FRAMENUM_TYPE(FT_FRAMENUM_RESPONSE), 0, nullptr, HFILL}},
@@ -1306,6 +1415,9 @@ void proto_register_monero() {
     {&hf_peerlist_compact, {"Entries (compact)", "monero.peerlist.compact", FT_STRING, BASE_NONE, nullptr, 0,
       "Only with the compact_peers preference: every entry as keys;type;addr;id;last_seen;pruning_seed;rpc_port;"
       "rpc_credits_per_hash (decimal, empty = absent), entries separated by one space", HFILL}},
+    {&hf_record, {"Export record", "monero.record", FT_STRING, BASE_NONE, nullptr, 0,
+      "Only with the export_records preference: the message's fields as key=value|key=value (moneroscope "
+      "export, docs/ek-contract.md 3b)", HFILL}},
     {&hf_legacy_peerlist, {"Legacy peer list blob", "monero.legacy_peerlist", FT_BYTES, BASE_NONE, nullptr, 0, nullptr, HFILL}},
     {&hf_ping_status, {"Ping status", "monero.ping.status", FT_STRING, BASE_NONE, nullptr, 0, nullptr, HFILL}},
     {&hf_ping_peer_id, {"Ping peer id", "monero.ping.peer_id", FT_UINT64, BASE_HEX, nullptr, 0, nullptr, HFILL}},
@@ -1404,6 +1516,12 @@ void proto_register_monero() {
                                  "One monero.peerlist.compact string per peer list instead of a monero.peer subtree per "
                                  "entry: much faster -T ek export (the moneroscope run invocation sets it)",
                                  &pref_compact_peers);
+
+  prefs_register_bool_preference(tm, "export_records", "One export record per message (moneroscope export)",
+                                 "Adds monero.record, every field moneroscope reads in one string, for "
+                                 "tshark -T ek -e monero.record (the moneroscope run invocation sets it)",
+                                 &pref_export_records);
+  build_record_keys();
 
   reassembly_table_register(&levin_reassembly_table, &addresses_ports_reassembly_table_functions);
   register_cleanup_routine(cleanup_state);

@@ -183,6 +183,14 @@ int main(int argc, char** argv) {
     rn->add_option("--run-id", run_id, "Suffix of per-run results.tex macros")->capture_default_str();
     add_shared_options(rn, shared, cfg);
 
+    // The tshark arguments of the export (docs/ek-contract.md §1), one per line, for scripts:
+    //   tshark -n -r CAPTURE $(moneroscope tshark-args) > CAPTURE.ek
+    auto* ta = app.add_subcommand("tshark-args", "Print the tshark arguments that export what analyze reads, one per "
+                                                 "line (after `tshark -n -r CAPTURE`)");
+    std::string ta_form = "ek";
+    ta->add_option("--form", ta_form, "ek (-T ek, what analyze documents) or fields (-T fields, what run uses)")
+        ->check(CLI::IsMember({"ek", "fields"}))->capture_default_str();
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -190,6 +198,14 @@ int main(int argc, char** argv) {
         return rc == 0 ? 0 : cli::kExitUsage;
     }
 
+    if (*ta) {
+        run::Tshark none;
+        none.command.clear();
+        const auto args = run::tshark_argv(none, "CAPTURE", ta_form == "ek" ? run::TsharkOutput::Ek : run::TsharkOutput::Fields);
+        // drop the "-n -r CAPTURE" prefix: the caller writes it
+        for (size_t i = 3; i < args.size(); ++i) std::cout << args[i] << "\n";
+        return 0;
+    }
     if (*an) {
         cli::AnalyzeOptions opt;
         std::string err;

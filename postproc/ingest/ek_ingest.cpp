@@ -289,9 +289,8 @@ constexpr bool fields_sorted() {
 }
 static_assert(fields_sorted(), "kFields must be sorted by name (binary search)");
 
-int lookup_field(std::string_view key) {
-    if (key.size() <= kPrefix.size() || key.compare(0, kPrefix.size(), kPrefix) != 0) return -1;
-    key.remove_prefix(kPrefix.size());
+// A key without the "monero_monero_" prefix (monero.record keys, ek-contract.md §3b).
+int lookup_short(std::string_view key) {
     size_t lo = 0, hi = sizeof(kFields) / sizeof(kFields[0]);
     while (lo < hi) {
         const size_t mid = (lo + hi) / 2;
@@ -299,6 +298,19 @@ int lookup_field(std::string_view key) {
         if (c == 0) return kFields[mid].id;
         if (c < 0) lo = mid + 1; else hi = mid;
     }
+    return -1;
+}
+
+int lookup_field(std::string_view key) {
+    if (key.size() <= kPrefix.size() || key.compare(0, kPrefix.size(), kPrefix) != 0) return -1;
+    key.remove_prefix(kPrefix.size());
+    return lookup_short(key);
+}
+
+int hex_digit(char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
     return -1;
 }
 
@@ -354,6 +366,7 @@ private:
     bool layers(int depth, bool& has_monero);
     bool monero_value(int depth);
     bool monero_object(int depth);
+    bool record_value(int depth);   // layers.monero_record: a string or an array of strings
 
     EkIngest& ing_;
     const char* begin_;
@@ -590,6 +603,9 @@ bool EkLineParser::layers(int depth, bool& has_monero) {
         if (key == "monero") {
             has_monero = true;
             if (!monero_value(depth + 1)) return false;
+        } else if (key == "monero_record") {
+            has_monero = true;
+            if (!record_value(depth + 1)) return false;
         } else if (!skip_value(depth + 1)) {
             return false;
         }
@@ -673,22 +689,38 @@ bool EkLineParser::monero_object(int depth) {
         }
     }
     // The object is syntactically complete: map it.
-    if (ing_.fields_[EkIngest::F_command].empty()) {
-        ++ing_.stats_.skipped_objects;
+    ing_.finish_object();
+    return true;
+}
+
+bool EkLineParser::record_value(int depth) {
+    ws();
+    if (p_ >= end_) return fail("expected a value");
+    if (*p_ == '"') {
+        std::string_view rec;
+        if (!string(rec)) return false;
+        ing_.record(rec);
         return true;
     }
-    if (!ing_.fields_[EkIngest::F_fragment_inner].empty()) {
-        const Value& v = ing_.fields_[EkIngest::F_fragment_inner][0];
-        if (v.kind == VKind::True || v.text == "1" || v.text == "True" || v.text == "true") {
-            ++ing_.stats_.fragment_inner;
-            return true;
+    if (*p_ != '[') return skip_value(depth);   // nothing a record could be
+    ++p_;
+    ws();
+    if (p_ < end_ && *p_ == ']') { ++p_; return true; }
+    for (;;) {
+        ws();
+        if (p_ < end_ && *p_ == '"') {
+            std::string_view rec;
+            if (!string(rec)) return false;
+            ing_.record(rec);
+        } else {
+            if (!skip_value(depth + 1)) return false;
+            if (ing_.bad_objects_++ == 0) ing_.line_err_ = "monero_record: not a string";
         }
+        ws();
+        if (p_ < end_ && *p_ == ',') { ++p_; continue; }
+        if (p_ < end_ && *p_ == ']') { ++p_; return true; }
+        return fail("expected ',' or ']'");
     }
-    std::string why;
-    if (!ing_.build_message(why)) {
-        if (ing_.bad_objects_++ == 0) ing_.line_err_ = std::move(why);
-    }
-    return true;
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -703,6 +735,67 @@ void EkIngest::report(const std::string& why) {
     std::string msg = name_ + ":" + std::to_string(stats_.lines) + ": " + why;
     if (first_errors_.size() < kMaxStoredErrors) first_errors_.push_back(msg);
     if (on_error_) on_error_(msg);
+}
+
+// fields_ holds one complete monero object or record: deliver it as a message, or count it.
+void EkIngest::finish_object() {
+    if (fields_[F_command].empty()) {
+        ++stats_.skipped_objects;
+        return;
+    }
+    if (!fields_[F_fragment_inner].empty()) {
+        const Value& v = fields_[F_fragment_inner][0];
+        if (v.kind == VKind::True || v.text == "1" || v.text == "True" || v.text == "true") {
+            ++stats_.fragment_inner;
+            return;
+        }
+    }
+    std::string why;
+    if (!build_message(why)) {
+        if (bad_objects_++ == 0) line_err_ = std::move(why);
+    }
+}
+
+// One monero.record (ek-contract.md §3b): "key=value|key=value|…". Values are percent-decoded;
+// unknown keys are ignored (a newer plugin may add fields); a malformed record is skipped on its
+// own like a malformed monero object.
+void EkIngest::record(std::string_view rec) {
+    for (auto& f : fields_) f.clear();
+    auto bad = [&](const std::string& why) {
+        if (bad_objects_++ == 0) line_err_ = "monero.record: " + why;
+    };
+    size_t pos = 0;
+    while (pos < rec.size()) {
+        size_t bar = rec.find('|', pos);
+        if (bar == std::string_view::npos) bar = rec.size();
+        const std::string_view item = rec.substr(pos, bar - pos);
+        const size_t eq = item.find('=');
+        if (eq == std::string_view::npos || eq == 0) {
+            return bad("item " + std::to_string(pos) + " is not key=value");
+        }
+        std::string_view val = item.substr(eq + 1);
+        const int id = lookup_short(item.substr(0, eq));
+        if (id >= 0) {
+            if (val.find('%') != std::string_view::npos) {
+                std::string dec;
+                dec.reserve(val.size());
+                for (size_t k = 0; k < val.size(); ++k) {
+                    if (val[k] != '%') { dec.push_back(val[k]); continue; }
+                    const int h = k + 2 < val.size() ? hex_digit(val[k + 1]) : -1;
+                    const int l = h >= 0 ? hex_digit(val[k + 2]) : -1;
+                    if (l < 0) return bad(std::string(field_name(id)) + ": bad percent-encoding");
+                    dec.push_back(char(h * 16 + l));
+                    k += 2;
+                }
+                unescaped_.push_back(std::move(dec));
+                val = unescaped_.back();
+            }
+            fields_[id].push_back(Value{VKind::String, val});
+        }
+        pos = bar + 1;
+        if (bar + 1 == rec.size()) return bad("trailing '|'");
+    }
+    finish_object();
 }
 
 // Builds the next pending message from fields_.
@@ -952,12 +1045,27 @@ bool EkIngest::feed_line(std::string_view line) {
     index_in_frame_ = 0;
     bad_objects_ = 0;
     line_err_.clear();
-    EkLineParser parser(*this, line);
     bool is_index = false, has_layers = false, has_monero = false;
-    if (!parser.parse_document(is_index, has_layers, has_monero)) {
-        ++stats_.malformed_lines;
-        report(parser.err());
-        return false;   // pending messages of a broken line are dropped
+    if (line[k] != '{') {
+        // `-T fields -e monero.record` (ek-contract.md §3b): the frame's records joined by ','.
+        has_layers = has_monero = true;
+        line.remove_prefix(k);
+        while (!line.empty() && (line.back() == ' ' || line.back() == '\t')) line.remove_suffix(1);
+        size_t pos = 0;
+        for (;;) {
+            size_t comma = line.find(',', pos);
+            if (comma == std::string_view::npos) comma = line.size();
+            record(line.substr(pos, comma - pos));
+            if (comma == line.size()) break;
+            pos = comma + 1;
+        }
+    } else {
+        EkLineParser parser(*this, line);
+        if (!parser.parse_document(is_index, has_layers, has_monero)) {
+            ++stats_.malformed_lines;
+            report(parser.err());
+            return false;   // pending messages of a broken line are dropped
+        }
     }
     if (has_layers) {
         ++stats_.frames;

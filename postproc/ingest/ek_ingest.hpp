@@ -108,6 +108,8 @@ public:
 private:
     friend class EkLineParser;
     bool build_message(std::string& why);
+    void finish_object();
+    void record(std::string_view rec);
     void report(const std::string& why);
 
     uint32_t input_;

@@ -204,13 +204,13 @@ InterruptScope::~InterruptScope() {
 
 bool InterruptScope::requested() { return g_stop.load(); }
 
-std::vector<std::string> tshark_argv(const Tshark& ts, const std::string& capture) {
+std::vector<std::string> tshark_argv(const Tshark& ts, const std::string& capture, TsharkOutput form) {
     std::vector<std::string> argv = ts.command;
     argv.insert(argv.end(), ts.extra_args.begin(), ts.extra_args.end());
     for (const char* a : {"-n", "-r"}) argv.emplace_back(a);
     argv.push_back(capture);
-    for (const char* a : {"-T", "ek", "-J", "monero", "-Y", "monero", "-o", "monero.payload_tree:FALSE",
-                          "-o", "monero.compact_peers:TRUE"})
+    for (const char* a : {"-T", form == TsharkOutput::Ek ? "ek" : "fields", "-Y", "monero", "-o",
+                          "monero.payload_tree:FALSE", "-o", "monero.export_records:TRUE", "-e", "monero.record"})
         argv.emplace_back(a);
     return argv;
 }
@@ -260,10 +260,13 @@ size_t RunSummary::failed() const {
 }
 
 uint64_t last_frame_number(std::string_view line) {
-    static constexpr std::string_view key = "\"monero_monero_frame\":";
-    size_t p = line.rfind(key);
+    // the frame field of the last monero.record (or of the last monero object of a -J ek line)
+    size_t p = std::string_view::npos;
+    for (std::string_view key : {std::string_view("|frame="), std::string_view("\"monero_monero_frame\":")}) {
+        const size_t q = line.rfind(key);
+        if (q != std::string_view::npos) { p = q + key.size(); break; }
+    }
     if (p == std::string_view::npos) return 0;
-    p += key.size();
     while (p < line.size() && (line[p] == '"' || line[p] == '[' || line[p] == ' ')) ++p;
     uint64_t v = 0;
     int digits = 0;
@@ -327,7 +330,8 @@ RunSummary run_captures(const std::vector<CaptureInput>& captures, const Tshark&
         Child child;
         {
             std::lock_guard<std::mutex> lk(mu);
-            if (!g_stop.load()) child = spawn(tshark_argv(ts, cap.path), error);
+            if (!g_stop.load())
+                child = spawn(tshark_argv(ts, cap.path, keep ? TsharkOutput::Ek : TsharkOutput::Fields), error);
             else error = "interrupted";
             active[idx].pid = child.pid;
         }

@@ -31,12 +31,18 @@ struct Tshark {
     std::vector<std::string> command{"tshark"};
     // Extra arguments placed before the invocation (e.g. "-o", "tcp.desegment_tcp_streams:TRUE").
     std::vector<std::string> extra_args;
-    // The field the plugin must register (checked with `-G fields`).
-    std::string required_field = "monero.sig_only";
+    // The field the plugin must register (checked with `-G fields`): the export record.
+    std::string required_field = "monero.record";
 };
 
-// The full argv for one capture (docs/ek-contract.md §1).
-std::vector<std::string> tshark_argv(const Tshark& ts, const std::string& capture);
+// How tshark hands the messages over (docs/ek-contract.md §1, §3b). Both carry one monero.record
+// per Levin message and give identical analyses; Fields skips tshark's JSON string escaping (the
+// largest cost of the export after dissection), Ek is what --keep-ek keeps (a real ek file).
+enum class TsharkOutput { Fields, Ek };
+
+// The full argv for one capture.
+std::vector<std::string> tshark_argv(const Tshark& ts, const std::string& capture,
+                                     TsharkOutput form = TsharkOutput::Fields);
 
 // nullopt when tshark runs and the plugin's fields are registered; otherwise one sentence saying
 // what is wrong and how to fix it (tshark missing, plugin not loaded, tshark failing).

@@ -4,9 +4,10 @@
 # Generates a synthetic capture set with msc-synth's scale scenario (several vantage points,
 # data/pcapng/<vantage>/scale.pcapng layout) and measures, on the same machine and in one run:
 #   1. bare    tshark -r with the plugin, every capture, all cores   (the floor of the architecture)
-#   2. ek      the contract ek export (docs/ek-contract.md §1), all cores, ek files kept
+#   2. ek      the contract ek export (docs/ek-contract.md §1, `moneroscope tshark-args`), all cores,
+#              ek files kept
 #   3. analyze moneroscope analyze on those ek files                  (post-processor alone)
-#   4. run     moneroscope run on the captures (tshark + analyse, end to end)
+#   4. run     moneroscope run on the captures (tshark -T fields -e monero.record + analyse, end to end)
 #   5. sim     msc-bench-similarity: exact peer-list Jaccard join over --sim-lists lists (2 threads)
 # For each: wall and CPU (user+sys, children included) seconds, peak RSS (largest process),
 # packets/s and MB/s of capture; then the ratios against the issue #6 targets.
@@ -104,7 +105,9 @@ if ! skipped bare; then
   measure bare bash -c 'printf "%s\0" "$@" | xargs -0 -P '"$jobs"' -I{} "$tsh" -n -r {} >/dev/null' _ "${caps[@]}"
 fi
 if ! skipped ek; then
-  measure ek bash -c 'printf "%s\0" "$@" | xargs -0 -P '"$jobs"' -I{} bash -c '"'"'v=$(basename "$(dirname "$1")"); "$tsh" -n -r "$1" -T ek -J monero -Y monero -o monero.payload_tree:FALSE -o monero.compact_peers:TRUE > "$work/ek/$v.ek"'"'"' _ {}' _ "${caps[@]}"
+  # the contract export (docs/ek-contract.md §1): `moneroscope tshark-args` = -T ek -e monero.record ...
+  export MSC_EK_ARGS="$("$msc" tshark-args | tr '\n' ' ')"
+  measure ek bash -c 'printf "%s\0" "$@" | xargs -0 -P '"$jobs"' -I{} bash -c '"'"'v=$(basename "$(dirname "$1")"); "$tsh" -n -r "$1" $MSC_EK_ARGS > "$work/ek/$v.ek"'"'"' _ {}' _ "${caps[@]}"
   ekmb=$(cat "$work"/ek/*.ek | wc -c | awk '{printf "%.1f", $1/1e6}')
   msgs=$(cat "$work"/ek/*.ek | grep -o '"monero_monero_command"' | wc -l)
   lists=$(cat "$work"/ek/*.ek | grep -o '"monero_monero_peerlist_count"' | wc -l)

@@ -37,8 +37,9 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         ek = os.path.join(tmp, "real.ek")
         with open(ek, "wb") as f:
-            p = subprocess.run([a.tshark_msc, "-n", "-r", a.capture, "-T", "ek", "-J", "monero", "-Y", "monero",
-                                "-o", "monero.payload_tree:FALSE", "-o", "monero.compact_peers:TRUE"], stdout=f, stderr=subprocess.PIPE, env=env)
+            export = subprocess.run([a.moneroscope, "tshark-args"], check=True, capture_output=True,
+                                    text=True).stdout.split()
+            p = subprocess.run([a.tshark_msc, "-n", "-r", a.capture, *export], stdout=f, stderr=subprocess.PIPE, env=env)
         if p.returncode == 77:
             print("SKIP: plugin not built:", p.stderr.decode(errors="replace"))
             return 77

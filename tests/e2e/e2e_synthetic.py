@@ -31,8 +31,9 @@ def main():
     ap.add_argument("--moneroscope", required=True)
     ap.add_argument("--build-dir", required=True)
     ap.add_argument("--keep")
-    ap.add_argument("--peer-entries", choices=("compact", "tree"), default="compact",
-                    help="ek peer-list form: compact (the contract invocation, default) or the per-entry tree")
+    ap.add_argument("--export", choices=("record", "compact", "tree"), default="record",
+                    help="ek form: record (the contract invocation, `moneroscope tshark-args`, default), "
+                         "compact (-J monero with monero.peerlist.compact) or tree (-J monero, per-entry peer tree)")
     ap.add_argument("truth")
     a = ap.parse_args()
     if not os.path.isfile(os.path.join(a.build_dir, "msc-plugin.env")):
@@ -54,14 +55,17 @@ def main():
     # 1. tshark per capture file, ek into <work>/ek/<vantage>/<file>.ek
     ekdir = os.path.join(work, "ek")
     shutil.rmtree(ekdir, ignore_errors=True)
+    if a.export == "record":
+        export = subprocess.run([a.moneroscope, "tshark-args"], check=True, capture_output=True, text=True).stdout.split()
+    else:
+        export = ["-T", "ek", "-J", "monero", "-Y", "monero", "-o", "monero.payload_tree:FALSE",
+                  "-o", "monero.compact_peers:%s" % ("FALSE" if a.export == "tree" else "TRUE")]
     for f in truth["files"]:
         vdir = os.path.join(ekdir, f["vantage"])
         os.makedirs(vdir, exist_ok=True)
         out = os.path.join(vdir, f["name"] + ".ek")
         with open(out, "w") as fo:
-            p = subprocess.run([a.tshark_msc, "-n", "-r", os.path.join(corpus, f["name"]), "-T", "ek", "-J", "monero",
-                                "-Y", "monero", "-o", "monero.payload_tree:FALSE",
-                                "-o", "monero.compact_peers:%s" % ("FALSE" if a.peer_entries == "tree" else "TRUE")], stdout=fo,
+            p = subprocess.run([a.tshark_msc, "-n", "-r", os.path.join(corpus, f["name"]), *export], stdout=fo,
                                stderr=subprocess.PIPE, text=True, env=env, timeout=600)
         if p.returncode != 0:
             print(p.stderr)

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Regenerates the seed corpus of the ek-ingest harness (tests/fuzz/seeds/ek_ingest) from the
 # committed captures: every capture of tests/corpus goes through tshark + the built plugin with the
-# contract invocation (docs/ek-contract.md §1, compact peer lists) and once more with the per-entry
-# peer-list form (-o monero.compact_peers:FALSE, which the ingest also reads); a small, diverse
-# subset of lines is kept (per peer-list form / command / msg_type / object-or-array shape, shortest
-# first), each seed = index line + document line, plus one seed per capture and form holding the
-# first (up to 40, at most 16 KB) lines of its output (multi-line state).
+# contract invocation (docs/ek-contract.md §1: monero.record as ek), the same records as -T fields
+# lines (what `moneroscope run` reads), and the full -J form with compact and with per-entry peer
+# lists (§1b); a small, diverse subset of lines is kept (per form / command / msg_type /
+# object-or-array shape, shortest first), each seed = index line + document line (or one fields
+# line), plus one seed per capture and form holding the first (up to 40, at most 16 KB) lines of its
+# output (multi-line state).
 # Usage: make-ek-seeds.sh BUILD_DIR [OUT_DIR]     (BUILD_DIR must contain the built plugin)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -20,9 +21,13 @@ for f in "$repo"/tests/corpus/synthetic/*.pcap* "$repo"/tests/corpus/malformed/*
       -o monero.payload_tree:FALSE -o monero.compact_peers:$compact \
       > "$tmp/$(basename "$f").$compact.ek" 2>/dev/null || true
   done
+  for form in ek fields; do
+    MSC_BUILD_DIR=$build "$repo/tests/tshark-msc" -n -r "$f" -T $form -Y monero -o monero.payload_tree:FALSE \
+      -o monero.export_records:TRUE -e monero.record > "$tmp/$(basename "$f").record.$form" 2>/dev/null || true
+  done
 done
 python3 - "$tmp" "$out" <<'PY'
-import hashlib, json, os, sys
+import hashlib, json, os, re, sys
 src, out = sys.argv[1], sys.argv[2]
 kinds = {}
 def write(b):
@@ -38,10 +43,22 @@ for name in sorted(os.listdir(src)):
         head += ln + b"\n"
     if head.count(b"\n") > 2:
         write(head); n += 1
+    if name.endswith(".record.fields"):
+        for ln in lines:
+            if ln:
+                key = ("fields",) + tuple(sorted(re.findall(rb"(?:^|[|,])(command|sig_segment|resync_skipped|truncated)=(\d+)", ln)))
+                kinds.setdefault(key, set()).add(ln + b"\n")
+        continue
     for i in range(1, len(lines), 2):
         try:
             d = json.loads(lines[i])
         except ValueError:
+            continue
+        if "monero_record" in d.get("layers", {}):
+            recs = d["layers"]["monero_record"]
+            key = ("record", isinstance(recs, list)) + tuple(sorted(
+                re.findall(r"(?:^|\|)(command|msg_type|sig_segment|resync_skipped|truncated)=(\d+)", "|".join(recs))))
+            kinds.setdefault(key, set()).add(lines[i - 1] + b"\n" + lines[i] + b"\n")
             continue
         m = d.get("layers", {}).get("monero")
         objs = m if isinstance(m, list) else [m]

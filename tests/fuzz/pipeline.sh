@@ -20,9 +20,9 @@
 # shuffled/duplicated/dropped segments; variant n of the whole run uses seed SEED+n), concatenates
 # the variants into one capture (mutate.py --batch: addresses of variant j XORed with j so their
 # TCP conversations stay apart; tshark start-up, ~1 s with the sanitizer runtimes, is paid once per
-# batch instead of once per 6-packet capture), runs tshark with the contract invocation (ek, with
-# -o monero.compact_peers:TRUE) - every 2nd of 4 runs with the per-entry peer-list form instead,
-# every 4th two-pass (-2) with the generic payload tree on - and checks: no crash
+# batch instead of once per 6-packet capture), runs tshark with, in turn, the record export
+# (-e monero.record), the full -J form with per-entry and with compact peer lists, and two passes
+# (-2) with the generic payload tree on - and checks: no crash
 # (signal), no sanitizer report, no hang, and ek output in which every line is JSON. After a failed
 # batch every variant is rerun alone; the batch and each failing variant are kept in DIR/findings.
 # Prints a summary line:
@@ -84,8 +84,7 @@ echo "pipeline: ${#bases[@]} base captures, target $packets packets, timeout ${t
 # check IN with tshark options EXTRA...; sets $verdict ("" = ok) and $rc; stderr in $err
 check() {
   local in=$1; shift
-  MSC_BUILD_DIR=$build timeout -k 5 "$timeout" "$repo/tests/tshark-msc" -n -r "$in" -T ek -J monero -Y monero \
-    "$@" >"$out" 2>"$err"
+  MSC_BUILD_DIR=$build timeout -k 5 "$timeout" "$repo/tests/tshark-msc" -n -r "$in" "$@" >"$out" 2>"$err"
   rc=$?
   verdict=""
   if [ $rc = 124 ] || [ $rc = 137 ]; then verdict=hang
@@ -123,12 +122,15 @@ while :; do
     || { echo "pipeline.sh: mutate failed on ${batch[*]}" >&2; exit 2; }
   read -r _ n _ < "$work/run/batch.txt"
   chmod 0644 "$in"
-  # contract invocation (docs/ek-contract.md §1); every 2nd run of 4 the per-entry peer-list form,
-  # every 4th two passes + the generic payload tree
+  # runs rotate over the export forms (docs/ek-contract.md §1/§1b): the record export, the full
+  # form with per-entry peer trees, the full form with compact peer lists, and two passes with
+  # the generic payload tree
+  full=(-T ek -J monero -Y monero)
   case $(((runs + 1) % 4)) in
-    2) extra=(-o monero.payload_tree:FALSE -o monero.compact_peers:FALSE);;
-    0) extra=(-2 -o monero.payload_tree:TRUE -o monero.compact_peers:TRUE);;
-    *) extra=(-o monero.payload_tree:FALSE -o monero.compact_peers:TRUE);;
+    1) extra=(-T ek -Y monero -o monero.payload_tree:FALSE -o monero.export_records:TRUE -e monero.record);;
+    2) extra=("${full[@]}" -o monero.payload_tree:FALSE -o monero.compact_peers:FALSE);;
+    3) extra=("${full[@]}" -o monero.payload_tree:FALSE -o monero.compact_peers:TRUE);;
+    0) extra=(-2 "${full[@]}" -o monero.payload_tree:TRUE -o monero.compact_peers:TRUE);;
   esac
   check "$in" "${extra[@]}"
   runs=$((runs + 1)); total=$((total + n)); variants=$((variants + ${#batch[@]}))

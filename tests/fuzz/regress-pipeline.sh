@@ -13,12 +13,12 @@ files=("$@")
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 fail=0
 for f in "${files[@]}"; do
-  for mode in "-o monero.payload_tree:FALSE -o monero.compact_peers:TRUE" \
-              "-o monero.payload_tree:FALSE -o monero.compact_peers:FALSE" \
-              "-2 -o monero.payload_tree:TRUE -o monero.compact_peers:TRUE"; do
+  for mode in "-T ek -Y monero -o monero.payload_tree:FALSE -o monero.export_records:TRUE -e monero.record" \
+              "-T ek -J monero -Y monero -o monero.payload_tree:FALSE -o monero.compact_peers:TRUE" \
+              "-T ek -J monero -Y monero -o monero.payload_tree:FALSE -o monero.compact_peers:FALSE" \
+              "-2 -T ek -J monero -Y monero -o monero.payload_tree:TRUE -o monero.compact_peers:TRUE"; do
     # shellcheck disable=SC2086
-    MSC_BUILD_DIR=$build timeout -k 5 60 "$repo/tests/tshark-msc" -n -r "$f" -T ek -J monero -Y monero $mode \
-      >"$tmp/out" 2>"$tmp/err"
+    MSC_BUILD_DIR=$build timeout -k 5 60 "$repo/tests/tshark-msc" -n -r "$f" $mode >"$tmp/out" 2>"$tmp/err"
     rc=$?
     why=""
     if [ $rc = 124 ] || [ $rc = 137 ]; then why="hang"

@@ -8,7 +8,9 @@ the scenario and checks, per Levin message of the truth (file, frame, index_in_f
 flags, length, msg_type, sig_only, segments, header_split, first_segment_len, peer-list size and
 last_seen entries; then that `-Y monero.sig_only` returns exactly the frames of sig-only messages;
 then that the export mode `-o monero.compact_peers:TRUE` (ek-contract.md §3a) yields the same
-messages with every field equal and the same peer entries as the per-entry tree.
+messages with every field equal and the same peer entries as the per-entry tree; then that the
+record export (`-o monero.export_records:TRUE -e monero.record`, §3b), as ek and as -T fields,
+carries exactly the tree's values of every record field, message by message, marker by marker.
 Exit 0 = all equal, 1 = mismatch (printed), 77 = input missing (CTest SKIP_RETURN_CODE).
 """
 import json
@@ -129,6 +131,103 @@ def check_compact(wrapper, path, tree):
     return bad
 
 
+# monero.record keys (ek-contract.md §3b) and how the -J tree writes each value.
+RECORD_KEYS = ("frame_time", "frame", "src", "dst", "srcport", "dstport", "stream", "sender_initiated",
+               "stream_start", "signature", "length", "have_to_return_data", "command", "return_code", "flags",
+               "version", "msg_type", "sig_only", "segments", "header_split", "first_segment_len",
+               "payload_decoded", "fragment_inner", "sig_segment", "resync_skipped", "truncated",
+               "node_data_peer_id", "node_data_my_port", "node_data_rpc_port", "node_data_rpc_credits_per_hash",
+               "node_data_support_flags", "node_data_network", "sync_current_height", "sync_cumulative_difficulty",
+               "sync_cumulative_difficulty_top64", "sync_top_version", "sync_pruning_seed", "peerlist_count",
+               "ping_status", "ping_peer_id", "support_flags")
+
+
+def tree_value(v):
+    """A -J ek value in the record's notation: booleans 1/0, hex as decimal, everything else as is."""
+    if v is True:
+        return "1"
+    if v is False:
+        return "0"
+    if isinstance(v, str) and v.startswith("0x"):
+        return str(int(v, 16))
+    return v
+
+
+def pct_decode(v):
+    out = bytearray()
+    i = 0
+    b = v.encode()
+    while i < len(b):
+        if b[i] == 0x25:
+            out.append(int(b[i + 1:i + 3], 16))
+            i += 3
+        else:
+            out.append(b[i])
+            i += 1
+    return out.decode("utf-8", "replace")
+
+
+def run_records(wrapper, path, form):
+    """Records per frame, in order: [(frame_of_line_order, {key: [values]})]."""
+    cmd = [wrapper, "-n", "-r", path, "-T", form, "-Y", "monero", "-o", "monero.payload_tree:FALSE",
+           "-o", "monero.export_records:TRUE", "-e", "monero.record"]
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+    frames = []
+    for line in out.splitlines():
+        if form == "ek":
+            if not line.startswith('{"timestamp"'):
+                continue
+            recs = json.loads(line)["layers"].get("monero_record", [])
+            recs = recs if isinstance(recs, list) else [recs]
+        else:
+            recs = line.split(",") if line else []
+        parsed = []
+        for r in recs:
+            d = {}
+            for item in r.split("|") if r else []:
+                k, v = item.split("=", 1)
+                d.setdefault(k, []).append(pct_decode(v))
+            parsed.append(d)
+        frames.append(parsed)
+    return frames
+
+
+def check_records(wrapper, path):
+    """Both record forms carry, per monero object of the -J tree (in order), that object's values."""
+    cmd = [wrapper, "-n", "-r", path, "-T", "ek", "-J", "monero", "-Y", "monero", "-o", "monero.payload_tree:FALSE",
+           "-o", "monero.compact_peers:TRUE"]
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+    tree_frames = []
+    for line in out.splitlines():
+        if not line.startswith('{"timestamp"'):
+            continue
+        layer = json.loads(line, object_pairs_hook=multimap)["layers"].get("monero")
+        tree_frames.append(layer if isinstance(layer, list) else [layer])
+    bad = 0
+    for form in ("ek", "fields"):
+        rec_frames = run_records(wrapper, path, form)
+        if len(rec_frames) != len(tree_frames):
+            print("RECORD %s: %d frames, tree %d" % (form, len(rec_frames), len(tree_frames)), path)
+            bad += 1
+            continue
+        n = 0
+        for objs, recs in zip(tree_frames, rec_frames):
+            if len(objs) != len(recs):
+                print("RECORD %s: frame has %d records, tree %d objects" % (form, len(recs), len(objs)), path)
+                bad += 1
+                continue
+            for o, r in zip(objs, recs):
+                n += 1
+                want = {k: [tree_value(x) for x in values(o, k)] for k in RECORD_KEYS if values(o, k)}
+                want.update({"peerlist_compact": values(o, "peerlist_compact")} if values(o, "peerlist_compact") else {})
+                if want != r:
+                    diff = {k: (want.get(k), r.get(k)) for k in set(want) | set(r) if want.get(k) != r.get(k)}
+                    print("RECORD %s differs" % form, path, one(o, "frame"), diff)
+                    bad += 1
+        print("record mode (%s): %s: %d records compared, %d problems" % (form, path, n, bad))
+    return bad
+
+
 def main():
     wrapper, truth_path, corpus = sys.argv[1:4]
     try:
@@ -142,6 +241,7 @@ def main():
         path = corpus + "/" + f["name"]
         got = run_ek(wrapper, path)
         bad += check_compact(wrapper, path, got)
+        bad += check_records(wrapper, path)
         inner = got.pop("inner")
         # every completed fragment sequence (flags E) yields exactly one reassembled inner message
         ends = [m["frame"] for m in truth["messages"] if m["file"] == fi and m["msg_type"] == 5]

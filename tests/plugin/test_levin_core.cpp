@@ -674,3 +674,36 @@ TEST_CASE("fragment reassembly: orphan end, restart, too short, overflow") {
   CHECK(done.event == FragmentReassembler::Event::Completed);
   CHECK(done.fragment_index == 2);
 }
+
+TEST_CASE("monero.record writer: numbers, times, booleans, raw and peer-supplied text (ek-contract §3b)") {
+  RecordWriter r;
+  CHECK(r.empty());
+  r.add_uint("frame", 18446744073709551615ull);
+  r.add_int("return_code", -2147483648ll);
+  r.add_bool("sig_only", true);
+  r.add_bool("header_split", false);
+  r.add_time("frame_time", 1700000000, 5);
+  r.add_time("neg", -4, -750000000);     // nstime_t: both parts negative = -4.75 s
+  r.add_time("zero_neg", 0, -1);
+  r.add_time("min", INT64_MIN, 0);
+  r.add_raw("src", "[2001:db8::7]:18080");
+  r.add_raw("peerlist_compact", "33;1;1.2.3.4:18080;5;;;; 32;4;abc.onion:18083;;;;;");
+  r.add_raw("evil", "a|b=c,d%e\"f\\g");
+  const uint8_t ping[] = {'O', 'K', '|', '=', ',', ' ', 0x00, 0xff, '%'};
+  r.add_text("ping_status", ping, sizeof ping);
+  CHECK(r.str() ==
+        "frame=18446744073709551615|return_code=-2147483648|sig_only=1|header_split=0|"
+        "frame_time=1700000000.000000005|neg=-4.750000000|zero_neg=-0.000000001|min=-9223372036854775808.000000000|"
+        "src=[2001:db8::7]:18080|peerlist_compact=33;1;1.2.3.4:18080;5;;;; 32;4;abc.onion:18083;;;;;|"
+        "evil=a%7Cb%3Dc%2Cd%25e%22f%5Cg|ping_status=OK%7C%3D%2C%20%00%FF%25");
+  // nothing in a record can split it: no '|' or '=' inside a value, no ',' anywhere
+  const std::string& s = r.str();
+  size_t items = 1, eqs = 0;
+  for (char c : s) { items += c == '|'; eqs += c == '='; CHECK(c != ','); CHECK(c != '"'); CHECK(c != '\\'); }
+  CHECK(items == 12);
+  CHECK(eqs == 12);
+  r.clear();
+  CHECK(r.str().empty());
+  r.add_text("empty", nullptr, 0);
+  CHECK(r.str() == "empty=");
+}

@@ -19,7 +19,7 @@ for f in monero.signature monero.length monero.have_to_return_data monero.comman
          monero.msg_type monero.frame_time monero.frame monero.src monero.dst monero.srcport monero.dstport \
          monero.stream monero.sender_initiated monero.stream_start monero.sig_only monero.segments \
          monero.header_split monero.first_segment_len monero.payload.decoded monero.sig_segment \
-         monero.sig_segment.message_in monero.response_in monero.response_to monero.response_time \
+         monero.record monero.response_in monero.response_to monero.response_time \
          monero.fragments monero.fragment monero.reassembled_in monero.fragment.padding \
          monero.node_data.network_id monero.node_data.network monero.node_data.peer_id \
          monero.node_data.my_port monero.node_data.rpc_port monero.node_data.rpc_credits_per_hash \

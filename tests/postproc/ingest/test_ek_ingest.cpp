@@ -341,6 +341,131 @@ TEST_CASE("peer entries: malformed compact strings are reported, other messages 
     CHECK(*ok.msgs[0].peers[0].last_seen == -5);
 }
 
+// Every field of a message as text, to compare what two input forms produced.
+std::string describe(const LevinMessage& m) {
+    auto o = [](const auto& v) { return v ? std::to_string(*v) : std::string("-"); };
+    std::string s = std::to_string(m.frame) + "/" + std::to_string(m.index_in_frame) + " t" + std::to_string(m.time_ns) +
+        " " + m.src.to_string() + ":" + std::to_string(m.sport) + ">" + m.dst.to_string() + ":" + std::to_string(m.dport) +
+        " s" + std::to_string(m.stream) + " si" + (m.sender_initiated ? std::to_string(*m.sender_initiated) : "-") +
+        " ss" + o(m.stream_start_ns) + " len" + std::to_string(m.length) + " exp" + std::to_string(m.expect_response) +
+        " cmd" + std::to_string(m.command) + " rc" + std::to_string(m.return_code) + " fl" + std::to_string(m.flags) +
+        " v" + std::to_string(m.version) + " ty" + std::to_string(int(m.type)) + " so" + std::to_string(m.sig_only) +
+        " seg" + std::to_string(m.segments) + " hs" + std::to_string(m.header_split) + " fsl" +
+        std::to_string(m.first_segment_len) + " dec" + std::to_string(m.payload_decoded);
+    if (m.node) s += " nd" + o(m.node->peer_id) + "," + o(m.node->my_port) + "," + o(m.node->rpc_port) + "," +
+                     o(m.node->rpc_credits_per_hash) + "," + o(m.node->support_flags) + "," + o(m.node->network);
+    if (m.sync) s += " sy" + o(m.sync->current_height) + "," + o(m.sync->cumulative_difficulty) + "," +
+                     o(m.sync->cumulative_difficulty_top64) + "," + o(m.sync->top_version) + "," + o(m.sync->pruning_seed);
+    s += " pl" + std::to_string(m.has_peerlist) + ":" + std::to_string(m.peers.size());
+    for (const auto& p : m.peers)
+        s += " [" + std::to_string(int(p.type)) + " " + (p.ip ? p.ip->to_string() : p.host) + ":" + std::to_string(p.port) +
+             " " + o(p.id) + " " + o(p.last_seen) + " " + o(p.pruning_seed) + " " + o(p.rpc_port) + " " +
+             o(p.rpc_credits_per_hash) + " " + std::to_string(p.unknown_keys) + "]";
+    s += " ps" + (m.ping_status ? *m.ping_status : std::string("-")) + " pid" + o(m.ping_peer_id) + " sf" +
+         o(m.support_flags_response);
+    return s;
+}
+
+// base_fields() as a monero.record (ek-contract.md §3b), as the plugin writes it.
+std::string base_record(const std::string& cmd = "1002", const std::string& type = "1", const std::string& frame = "5") {
+    return "frame_time=1700000000.123456789|frame=" + frame + "|src=10.0.0.1|dst=10.0.0.2|srcport=18080|dstport=40000|"
+           "stream=3|signature=72340172838084865|length=10|have_to_return_data=0|command=" + cmd +
+           "|return_code=1|flags=2|version=1|msg_type=" + type + "|segments=1|header_split=0|first_segment_len=43|"
+           "payload_decoded=1";
+}
+
+TEST_CASE("monero.record: ek (-e monero.record) and -T fields lines give the same messages as the object form") {
+    const std::string nd_obj =
+        R"(,"monero_monero_sender_initiated":true,"monero_monero_stream_start":"1699999999.000000001",)"
+        R"("monero_monero_node_data_peer_id":"0xacacc23b48619611","monero_monero_node_data_my_port":"18080",)"
+        R"("monero_monero_node_data_rpc_port":"18089","monero_monero_node_data_support_flags":"0x00000001",)"
+        R"("monero_monero_node_data_network":"1","monero_monero_sync_current_height":"3000000",)"
+        R"("monero_monero_sync_cumulative_difficulty":"0xffffffffffffffff","monero_monero_sync_top_version":"16",)"
+        R"("monero_monero_sync_pruning_seed":"0x181","monero_monero_peerlist_count":"2",)"
+        R"("monero_monero_peerlist_compact":"35;1;100.42.27.58:18080;10;1701108541;;; 98;2;[2001:db8::7]:18080;;-3;;;")";
+    const std::string nd_rec =
+        "|sender_initiated=1|stream_start=1699999999.000000001|node_data_peer_id=12442533430391051793|"
+        "node_data_my_port=18080|node_data_rpc_port=18089|node_data_support_flags=1|node_data_network=1|"
+        "sync_current_height=3000000|sync_cumulative_difficulty=18446744073709551615|sync_top_version=16|"
+        "sync_pruning_seed=385|peerlist_count=2|"
+        "peerlist_compact=35;1;100.42.27.58:18080;10;1701108541;;; 98;2;[2001:db8::7]:18080;;-3;;;";
+    const std::string ping_obj = R"(,"monero_monero_ping_status":"OK|=,%","monero_monero_ping_peer_id":"0x10"})";
+    const std::string ping_rec = "|ping_status=OK%7C%3D%2C%25|ping_peer_id=16";
+
+    Run obj;
+    REQUIRE(obj.feed(doc("[{" + base_fields("1001", "0") + nd_obj + "},{" + base_fields("1003", "2") + ping_obj + "]")));
+    REQUIRE(obj.msgs.size() == 2);
+    CHECK(*obj.msgs[1].ping_status == "OK|=,%");
+
+    const std::string r1 = base_record("1001", "0") + nd_rec, r2 = base_record("1003", "2") + ping_rec;
+    Run ek, fields;
+    REQUIRE(ek.feed(R"({"timestamp":"1700000000123","layers":{"monero_record":[")" + r1 + "\",\"" + r2 + "\"]}}"));
+    REQUIRE(fields.feed(r1 + "," + r2));
+    for (Run* r : {&ek, &fields}) {
+        REQUIRE(r->errors.empty());
+        REQUIRE(r->msgs.size() == 2);
+        for (size_t i = 0; i < 2; ++i) CHECK(describe(r->msgs[i]) == describe(obj.msgs[i]));
+        CHECK(r->ing.stats().frames == 1);
+        CHECK(r->ing.stats().messages == 2);
+    }
+    // a single record as a scalar, the signature-segment marker, an inner fragment message
+    Run more;
+    CHECK(more.feed(R"({"layers":{"monero_record":")" + base_record("1007", "1") + "|support_flags=1\"}}"));
+    CHECK(more.feed("sig_segment=1|sig_segment_message_in=9"));
+    CHECK(more.feed(base_record("2002", "2") + "|fragment_inner=1," + base_record("1003", "0")));
+    REQUIRE(more.msgs.size() == 2);
+    CHECK(*more.msgs[0].support_flags_response == 1);
+    CHECK(more.msgs[1].command == 1003);
+    CHECK(more.msgs[1].index_in_frame == 0);
+    CHECK(more.ing.stats().skipped_objects == 1);
+    CHECK(more.ing.stats().fragment_inner == 1);
+    CHECK(more.ing.stats().malformed_lines == 0);
+    // unknown keys (a newer plugin) are ignored
+    Run fwd;
+    CHECK(fwd.feed(base_record() + "|some_future_field=x%41"));
+    CHECK(fwd.msgs.size() == 1);
+}
+
+TEST_CASE("monero.record: malformed records are skipped on their own, the line's other records kept") {
+    const std::string bad[] = {
+        base_record() + "|nokey",                  // item without '='
+        base_record() + "|=5",                     // empty key
+        base_record() + "|",                       // trailing '|'
+        base_record() + "||segments=1",            // empty item
+        base_record() + "|ping_status=a%4",        // truncated percent escape
+        base_record() + "|ping_status=%zz",        // not hex
+        replaced(base_record(), "srcport=18080", "srcport=70000"),   // out of range
+        replaced(base_record(), "frame=5|", ""),                     // required field missing
+        replaced(base_record(), "src=10.0.0.1", "src=10.0.0.1%7C"),  // not an IP after decoding
+    };
+    for (const std::string& b : bad) {
+        CAPTURE(b);
+        for (int form = 0; form < 2; ++form) {
+            Run r;
+            const std::string good = base_record("1003", "0", "6");
+            const std::string line = form == 0 ? b + "," + good
+                                               : R"({"layers":{"monero_record":[")" + b + "\",\"" + good + "\"]}}";
+            CHECK_FALSE(r.feed(line));
+            REQUIRE(r.msgs.size() == 1);
+            CHECK(r.msgs[0].command == 1003);
+            CHECK(r.ing.stats().malformed_lines == 1);
+            REQUIRE(r.errors.size() == 1);
+        }
+    }
+    // a non-string in the ek array is reported; the strings next to it are kept
+    Run r;
+    CHECK_FALSE(r.feed(R"({"layers":{"monero_record":[7,")" + base_record() + "\"]}}"));
+    CHECK(r.msgs.size() == 1);
+    CHECK(r.errors.at(0).find("not a string") != std::string::npos);
+    // an empty fields line is an empty line; a lone "," is two empty records (no command: skipped)
+    Run e;
+    CHECK(e.feed(""));
+    CHECK(e.feed(","));
+    CHECK(e.msgs.empty());
+    CHECK(e.ing.stats().skipped_objects == 2);
+    CHECK(e.ing.stats().malformed_lines == 0);
+}
+
 TEST_CASE("malformed lines: truncated, garbage, wrong types, absurd numbers") {
     Run r;
     const std::string ok = doc("{" + base_fields() + "}");

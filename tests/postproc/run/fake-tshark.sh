@@ -12,7 +12,7 @@ file=""
 while [ $# -gt 0 ]; do
   case "$1" in
     -G) if [ "${FAKE_TSHARK_NO_PLUGIN:-0}" = 1 ]; then printf 'F\tTCP len\ttcp.len\tFT_UINT32\ttcp\n'
-        else printf 'F\tTCP len\ttcp.len\tFT_UINT32\ttcp\nF\tSignature only\tmonero.sig_only\tFT_BOOLEAN\tmonero\n'; fi
+        else printf 'F\tTCP len\ttcp.len\tFT_UINT32\ttcp\nF\tSignature only\tmonero.sig_only\tFT_BOOLEAN\tmonero\nF\tExport record\tmonero.record\tFT_STRING\tmonero\n'; fi
         exit 0;;
     -r) file=$2; shift 2;;
     *) shift;;

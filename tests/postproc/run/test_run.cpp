@@ -123,14 +123,20 @@ TEST_CASE("discover follows the data/pcapng/<server_id>/ layout") {
     CHECK(errors[1].find("no capture files") != std::string::npos);
 }
 
-TEST_CASE("tshark argv is the ek-contract invocation") {
+TEST_CASE("tshark argv is the record invocation of the ek contract (fields, or ek with --keep-ek)") {
     Tshark t;
     t.command = {"/x/tshark-msc"};
-    auto a = tshark_argv(t, "c.pcapng");
-    std::vector<std::string> want{"/x/tshark-msc", "-n", "-r", "c.pcapng", "-T", "ek", "-J", "monero",
-                                  "-Y", "monero", "-o", "monero.payload_tree:FALSE",
-                                  "-o", "monero.compact_peers:TRUE"};
-    CHECK(a == want);
+    std::vector<std::string> tail{"-Y", "monero", "-o", "monero.payload_tree:FALSE",
+                                  "-o", "monero.export_records:TRUE", "-e", "monero.record"};
+    std::vector<std::string> fields{"/x/tshark-msc", "-n", "-r", "c.pcapng", "-T", "fields"};
+    fields.insert(fields.end(), tail.begin(), tail.end());
+    CHECK(tshark_argv(t, "c.pcapng") == fields);
+    std::vector<std::string> ek{"/x/tshark-msc", "-n", "-r", "c.pcapng", "-T", "ek"};
+    ek.insert(ek.end(), tail.begin(), tail.end());
+    CHECK(tshark_argv(t, "c.pcapng", TsharkOutput::Ek) == ek);
+    t.extra_args = {"-o", "tcp.desegment_tcp_streams:TRUE"};
+    CHECK(tshark_argv(t, "c.pcapng")[1] == "-o");
+    CHECK(tshark_argv(t, "c.pcapng")[2] == "tcp.desegment_tcp_streams:TRUE");
 }
 
 TEST_CASE("check_tshark explains a missing tshark and a missing plugin in one sentence") {
@@ -160,6 +166,10 @@ TEST_CASE("last_frame_number reads monero.frame") {
     CHECK(last_frame_number("{\"a\":1}") == 0);
     CHECK(last_frame_number("\"monero_monero_frame\":[\"7\",\"9\"]") == 7);   // first of an array
     CHECK(last_frame_number("\"monero_monero_frame\":\"99999999999999999999999\"") == 9999999999999999999ULL);
+    // monero.record lines (-T fields: records joined by ','; ek: "monero_record":[…]): the last record's frame
+    CHECK(last_frame_number("frame_time=1.000000000|frame=12|command=1001,frame_time=1.1|frame=13|src=a") == 13);
+    CHECK(last_frame_number("{\"layers\":{\"monero_record\":[\"frame_time=1.0|frame=77|command=1002\"]}}") == 77);
+    CHECK(last_frame_number("frame_time=1.000000000|command=1001") == 0);   // frame_time is not frame
 }
 
 TEST_CASE("captures run in parallel; broken and truncated ones are reported, the rest analysed") {
