@@ -6,6 +6,7 @@
 //                        [--size K] [--churn C] [--spy-share F] [--spy-ips I] [--spy-subnets R]
 //                        [--spy-honest H] [--across] [--threshold T] [--threads J]
 //                        [--strategy auto|prefix|bitmap|blocked] [--no-dedup] [--hist] [--verify] [--seed X]
+//                        [--portable]
 //
 // Model (defaults in brackets): N [700000] lists over V [5] vantages (N/V each). The reachable
 // network has M [3000] nodes; a share Q [0.25] of them sits in P [20] popular /24s (hosting
@@ -132,7 +133,8 @@ long peak_rss_mb() {
 
 struct Totals {
     uint64_t lists = 0, distinct = 0, eligible = 0, d_eligible = 0, block_tests = 0, block_pass = 0, candidates = 0,
-             after_parity = 0, verified = 0, high_sets = 0, high_lists = 0;
+             after_parity = 0, verified = 0, high_sets = 0, high_lists = 0, slack_runs = 0, slack_pairs = 0,
+             slack_items = 0;
     double wall = 0, cpu = 0;
     bool exact = true;
 };
@@ -213,6 +215,12 @@ void run_partition(const Opt& o, const char* name, SetCollection& sets, Totals& 
                 (unsigned long long)c.block_tests, (unsigned long long)c.block_pass, (unsigned long long)c.candidates,
                 (unsigned long long)c.after_parity, (unsigned long long)c.verified, (unsigned long long)c.high,
                 (unsigned long long)high_lists, wall, cpu, c.fast_kernel ? " (avx2+popcnt kernel)" : "");
+    if (c.slack_runs)
+        std::printf("  slack kernel: %llu runs, %llu pairs (%.1f per run), %llu item steps (%.1f per run); "
+                    "%.2f ns CPU per candidate pair\n",
+                    (unsigned long long)c.slack_runs, (unsigned long long)c.slack_pairs,
+                    double(c.slack_pairs) / double(c.slack_runs), (unsigned long long)c.slack_items,
+                    double(c.slack_items) / double(c.slack_runs), c.candidates ? cpu * 1e9 / double(c.candidates) : 0.0);
     {   // what the data look like: /24 Jaccard of 100,000 random list pairs from different sources
         std::mt19937_64 r2(99);
         std::vector<double> js;
@@ -241,6 +249,9 @@ void run_partition(const Opt& o, const char* name, SetCollection& sets, Totals& 
     tot.candidates += c.candidates;
     tot.after_parity += c.after_parity;
     tot.verified += c.verified;
+    tot.slack_runs += c.slack_runs;
+    tot.slack_pairs += c.slack_pairs;
+    tot.slack_items += c.slack_items;
     tot.high_sets += c.high;
     tot.high_lists += high_lists;
     tot.wall += wall;
@@ -289,6 +300,7 @@ int main(int argc, char** argv) {
         else if (a == "--seed") o.seed = std::strtoull(next(), nullptr, 10);
         else if (a == "--verify") o.verify = true;
         else if (a == "--hist") o.hist = true;
+        else if (a == "--portable") join_force_portable_kernel(true);
         else if (a == "--strategy") {
             std::string v = next();
             o.strategy = v == "prefix" ? JoinStrategy::Prefix : v == "bitmap" ? JoinStrategy::Bitmap
@@ -353,6 +365,9 @@ int main(int argc, char** argv) {
                 (unsigned long long)tot.after_parity, (unsigned long long)tot.verified,
                 (unsigned long long)tot.high_sets, (unsigned long long)tot.high_lists, tot.wall, tot.cpu, gen_cpu,
                 peak_rss_mb());
+    if (tot.slack_runs)
+        std::printf("TOTAL slack kernel: %llu runs, %llu pairs, %llu item steps\n", (unsigned long long)tot.slack_runs,
+                    (unsigned long long)tot.slack_pairs, (unsigned long long)tot.slack_items);
     if (o.verify) {
         std::printf("verify: %s\n", tot.exact ? "EXACT" : "DIFFERENT");
         return tot.exact ? 0 : 2;

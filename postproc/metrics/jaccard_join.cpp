@@ -8,6 +8,11 @@
 #include <thread>
 #include <unordered_map>
 
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#define MSC_X86 1
+#endif
+
 namespace msc::metrics {
 
 namespace {
@@ -150,9 +155,11 @@ constexpr unsigned kParityWords = 16;     // 1024-bit XOR-parity bitmaps
 constexpr unsigned kMaxDenseWords = 64;   // frequent-item bitmaps: at most 4,096 items
 constexpr uint64_t kDenseBudgetBytes = 256ull << 20;
 constexpr uint32_t kOwnBlockMin = 16;     // a group with >= this many sets gets blocks of its own...
-constexpr uint32_t kGroupBlock = 32;      // ...of at most this many sets (consecutive in index order)
-constexpr uint32_t kPooledBlock = 64;     // smaller groups are pooled into blocks of ~this many sets
-constexpr size_t kTile = 64;              // sets per work unit (and per block sweep)
+constexpr uint32_t kGroupBlock = 64;      // ...of at most this many sets (consecutive in index order)
+constexpr uint32_t kPooledBlock = 64;     // smaller groups are pooled into blocks of at most this many sets
+constexpr uint32_t kMaxBlock = 64;        // every block has <= 64 sets: one lane (bit, byte) per set
+constexpr size_t kTile = 256;             // sets per work unit (and per block sweep)
+static_assert(kGroupBlock <= kMaxBlock && kPooledBlock <= kMaxBlock && kOwnBlockMin <= kPooledBlock);
 
 struct BlockedData {
     size_t n = 0;
@@ -173,12 +180,25 @@ struct BlockedData {
     std::vector<uint32_t> rb;               // rare rank -> blocks containing it (CSR)
     std::vector<uint64_t> rb_off;
     uint32_t nfreq = 0;
+    // slack kernel: per block, per dense item of U_B (rank order) the lanes (set - bstart) holding
+    // it; item k of word w of U_B is at bmask_off[b] + bpre[b * W + w] + (its rank among w's bits)
+    std::vector<uint64_t> bmask;
+    std::vector<uint64_t> bmask_off;
+    std::vector<uint16_t> bpre;             // B * W: items of U_B in the words before w
+    std::vector<uint32_t> nd;               // per position: dense items (size - rare items)
+    std::vector<uint32_t> need;             // need[s]: minimum overlap for J > t when |x| + |y| = s
+    // B * 64: per lane floor((|y| - |smallest of B|) * t / (1 + t)) (<= 255): need(x, y) is at
+    // least need(x, smallest) + this, whatever x
+    std::vector<uint8_t> bdelta;
 };
 
 struct ThreadOut {
     std::vector<JoinPair> pairs;
     uint64_t block_tests = 0, block_pass = 0, candidates = 0, after_parity = 0, verified = 0;
+    uint64_t slack_runs = 0, slack_pairs = 0, slack_items = 0;
 };
+
+std::atomic<bool> g_force_portable{false};
 
 #define MSC_INLINE inline __attribute__((always_inline))
 
@@ -242,10 +262,185 @@ MSC_INLINE std::pair<uint32_t, uint32_t> size_range(const BlockedData& d, uint32
     return {uint32_t(lo - d.sz.data()), uint32_t(hi - d.sz.data())};
 }
 
+// Dense items of x missing from the block union (popcount of x AND NOT U_B), rarest words first,
+// stopping once more than `slack` are found (the block is then out; the count is a lower bound).
+MSC_INLINE uint32_t dense_misses(const uint64_t* a, const uint64_t* u, unsigned w, uint32_t slack) {
+    uint32_t miss = 0;
+    while (w >= 4) {
+        w -= 4;
+        miss += uint32_t(__builtin_popcountll(a[w] & ~u[w]) + __builtin_popcountll(a[w + 1] & ~u[w + 1]) +
+                         __builtin_popcountll(a[w + 2] & ~u[w + 2]) + __builtin_popcountll(a[w + 3] & ~u[w + 3]));
+        if (miss > slack) return miss;
+    }
+    while (w > 0) {
+        --w;
+        miss += uint32_t(__builtin_popcountll(a[w] & ~u[w]));
+    }
+    return miss;
+}
+
+// The slack walk over one block: lanes l in [l0, l1) (members of the block) start at
+// c = c0 - delta[l] (c0 <= 255, saturating at 0: out), the others at 0. For every item of x' = x ∩ U_B (dense part; rarest words first, high bits
+// first) every lane lacking it loses 1 (saturating at 0). Stops as soon as every lane is 0 (out).
+// Returns the lanes still in (c > 0) and, when there are any, their c in c_out; adds the items
+// stepped through to `steps`. mk: the block's item -> lanes masks; pre: its per-word item offsets.
+uint64_t slack_walk_portable(const uint64_t* xw, const uint64_t* uw, const uint16_t* pre, const uint64_t* mk,
+                             unsigned W, uint8_t c0, const uint8_t* delta, uint32_t l0, uint32_t l1, uint8_t* c_out,
+                             uint64_t& steps_out) {
+    uint8_t c[kMaxBlock] = {};
+    uint64_t steps = 0;
+    uint64_t live = 0;
+    for (uint32_t l = l0; l < l1; ++l) {
+        c[l] = c0 > delta[l] ? uint8_t(c0 - delta[l]) : 0;
+        if (c[l]) live |= 1ull << l;
+    }
+    for (unsigned w = W; w-- > 0 && live;) {
+        const uint64_t u = uw[w];
+        uint64_t m = xw[w] & u;
+        while (m) {
+            const unsigned bit = 63u - unsigned(__builtin_clzll(m));
+            m &= ~(1ull << bit);
+            const uint64_t idx = pre[w] + uint64_t(__builtin_popcountll(u << (63u - bit))) - 1;
+            ++steps;
+            for (uint64_t miss = live & ~mk[idx]; miss; miss &= miss - 1) {
+                const unsigned l = unsigned(__builtin_ctzll(miss));
+                if (--c[l] == 0) live &= ~(1ull << l);
+            }
+            if (!live) {
+                steps_out += steps;
+                return 0;
+            }
+        }
+    }
+    steps_out += steps;
+    std::copy(c, c + kMaxBlock, c_out);
+    return live;
+}
+
+#ifdef MSC_X86
+// 0x00 x 64, 0xff x 64, 0x00 x 64: lane masks [l0, 64) and [0, l1) as unaligned 64-byte loads.
+alignas(64) constexpr uint8_t kLanePattern[192] = {
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255,
+    255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255,
+    255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255,
+    255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+
+// Same walk with the 64 countdowns in two ymm registers (lanes 0-31, 32-63): the item's lane
+// mask is expanded to bytes (broadcast, pshufb, AND with each byte's bit, compare), the lanes
+// without the item are decremented with unsigned saturation; out when all bytes are 0.
+__attribute__((target("avx2,popcnt")))
+uint64_t slack_walk_avx2(const uint64_t* xw, const uint64_t* uw, const uint16_t* pre, const uint64_t* mk,
+                         unsigned W, uint8_t c0, const uint8_t* delta, uint32_t l0, uint32_t l1, uint8_t* c_out,
+                         uint64_t& steps_out) {
+    const __m256i zero = _mm256_setzero_si256();
+    const __m256i start = _mm256_set1_epi8(char(c0));
+    // bytes 0-31 and 32-63 of the [l0, l1) lane mask, times c0, minus delta
+    const uint8_t* ge = kLanePattern + 64 - l0;
+    const uint8_t* lt = kLanePattern + 128 - l1;
+    __m256i c_lo = _mm256_and_si256(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(ge)),
+                                    _mm256_loadu_si256(reinterpret_cast<const __m256i*>(lt)));
+    __m256i c_hi = _mm256_and_si256(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(ge + 32)),
+                                    _mm256_loadu_si256(reinterpret_cast<const __m256i*>(lt + 32)));
+    c_lo = _mm256_subs_epu8(_mm256_and_si256(c_lo, start), _mm256_loadu_si256(reinterpret_cast<const __m256i*>(delta)));
+    c_hi = _mm256_subs_epu8(_mm256_and_si256(c_hi, start),
+                            _mm256_loadu_si256(reinterpret_cast<const __m256i*>(delta + 32)));
+    if (_mm256_testz_si256(_mm256_or_si256(c_lo, c_hi), _mm256_or_si256(c_lo, c_hi))) return 0;
+    // the 64-bit lane mask is broadcast straight from memory; byte k of the expansion takes mask
+    // byte k / 8 (lanes 0-31) or 4 + k / 8 (lanes 32-63)
+    const __m256i shuf_lo = _mm256_setr_epi8(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1,
+                                             2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3);
+    const __m256i shuf_hi = _mm256_setr_epi8(4, 4, 4, 4, 4, 4, 4, 4, 5, 5, 5, 5, 5, 5, 5, 5,
+                                             6, 6, 6, 6, 6, 6, 6, 6, 7, 7, 7, 7, 7, 7, 7, 7);
+    const __m256i bits = _mm256_set1_epi64x(int64_t(0x8040201008040201ull));
+    const __m256i one = _mm256_set1_epi8(1);
+    uint64_t steps = 0;
+    for (unsigned w = W; w-- > 0;) {
+        const uint64_t u = uw[w];
+        uint64_t m = xw[w] & u;
+        const uint64_t* mw = mk + pre[w] - 1;
+        while (m) {
+            const unsigned bit = 63u - unsigned(__builtin_clzll(m));
+            m &= ~(1ull << bit);
+            const __m256i lm = _mm256_broadcastq_epi64(
+                _mm_loadl_epi64(reinterpret_cast<const __m128i*>(mw + __builtin_popcountll(u << (63u - bit)))));
+            ++steps;
+            __m256i v_lo = _mm256_shuffle_epi8(lm, shuf_lo);
+            __m256i v_hi = _mm256_shuffle_epi8(lm, shuf_hi);
+            v_lo = _mm256_cmpeq_epi8(_mm256_and_si256(v_lo, bits), bits);   // 0xff: the lane has the item
+            v_hi = _mm256_cmpeq_epi8(_mm256_and_si256(v_hi, bits), bits);
+            c_lo = _mm256_subs_epu8(c_lo, _mm256_andnot_si256(v_lo, one));
+            c_hi = _mm256_subs_epu8(c_hi, _mm256_andnot_si256(v_hi, one));
+            if (_mm256_testz_si256(_mm256_or_si256(c_lo, c_hi), _mm256_or_si256(c_lo, c_hi))) {
+                steps_out += steps;
+                return 0;
+            }
+        }
+    }
+    steps_out += steps;
+    const uint64_t live = ~(uint64_t(uint32_t(_mm256_movemask_epi8(_mm256_cmpeq_epi8(c_lo, zero)))) |
+                            uint64_t(uint32_t(_mm256_movemask_epi8(_mm256_cmpeq_epi8(c_hi, zero)))) << 32);
+    if (live) {
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(c_out), c_lo);
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(c_out + 32), c_hi);
+    }
+    return live;
+}
+#endif
+
+// Pairs (x, y), y in positions [y0, y1) of block b, through the slack kernel. y ⊆ U_B, so
+// |x∩y| = xd - (items of x' that y lacks) + |rare(x) ∩ rare(y)| with xd = |x'| (dense part)
+// and the rare part <= bound - xd. Lane y starts at c0 - delta(y) >= bound - need(x, y) + 1 with
+// c0 = bound - need(x, smallest of B) + 1 (<= 255, checked by the caller) and is out at 0; a lane
+// still in after the whole of x' has its exact dense overlap xd - (start - c), and J is then
+// decided exactly.
+template <bool Fast>
+MSC_INLINE void slack_block(const BlockedData& d, size_t x, uint32_t b, uint32_t y0, uint32_t y1, uint8_t c0,
+                            uint32_t xd, ThreadOut& o) {
+    const uint32_t bs = d.bstart[b];
+    const uint32_t sx = d.sz[x];
+    uint8_t c[kMaxBlock];
+    const uint64_t* xw = d.bm.data() + x * d.W;
+    const uint64_t* uw = d.ubm.data() + size_t(b) * d.W;
+    const uint16_t* pre = d.bpre.data() + size_t(b) * d.W;
+    const uint64_t* mk = d.bmask.data() + d.bmask_off[b];
+    const uint8_t* delta = d.bdelta.data() + size_t(b) * kMaxBlock;
+    uint64_t live;
+#ifdef MSC_X86
+    if constexpr (Fast) live = slack_walk_avx2(xw, uw, pre, mk, d.W, c0, delta, y0 - bs, y1 - bs, c, o.slack_items);
+    else
+#endif
+        live = slack_walk_portable(xw, uw, pre, mk, d.W, c0, delta, y0 - bs, y1 - bs, c, o.slack_items);
+    ++o.slack_runs;
+    o.slack_pairs += y1 - y0;
+    o.candidates += y1 - y0;
+    for (; live; live &= live - 1) {
+        const uint32_t l = uint32_t(__builtin_ctzll(live));
+        const uint32_t y = bs + l;
+        ++o.after_parity;
+        ++o.verified;
+        uint32_t inter = xd - (c0 - delta[l] - c[l]);   // c0 > delta[l]: the lane started above 0
+        const uint32_t* rx = d.rare.data() + d.rare_off[x];
+        const uint32_t* rxe = d.rare.data() + d.rare_off[x + 1];
+        const uint32_t* ry = d.rare.data() + d.rare_off[y];
+        const uint32_t* rye = d.rare.data() + d.rare_off[y + 1];
+        if (rx != rxe && ry != rye) inter += intersect_count(rx, rxe, ry, rye);
+        const uint32_t uni = sx + d.sz[y] - inter;
+        if (jaccard_above(inter, uni, d.num)) {
+            const uint32_t a = d.orig[x], bb = d.orig[y];
+            o.pairs.push_back({std::min(a, bb), std::max(a, bb), inter, uni});
+        }
+    }
+}
+
 // One tile of positions [p0, p1) (at most kTile, sorted by block) against every later block:
 // blocks in the outer loop, the tile's sets in the inner one, so a block's rows are read once
 // per tile rather than once per set (the per-set loop was bound by memory traffic).
 // cnt: kTile * B rare-item counts (zero on entry and exit).
+template <bool Fast>
 MSC_INLINE void process_positions(const BlockedData& d, size_t p0, size_t p1, std::vector<uint32_t>& cnt,
                                   std::vector<uint32_t>& touched, ThreadOut& o) {
     const uint32_t B = uint32_t(d.bstart.size() - 1);
@@ -271,13 +466,24 @@ MSC_INLINE void process_positions(const BlockedData& d, size_t p0, size_t p1, st
             if (uint64_t(maxsz) * kDen <= d.num * sx) continue;            // all too small
             if (d.num && uint64_t(minsz) * d.num >= uint64_t(sx) * kDen) continue;   // all too large
             ++o.block_tests;
-            const uint32_t bound = pc_and(d.bm.data() + x * d.W, ub, d.W) + cnt[(x - p0) * B + b];
-            if (!reaches(d.num, bound, sx, minsz)) continue;
+            // bound = |x ∩ U_B| = dense items of x in U_B + rare ones (cnt), needed: need(x, minsz)
+            const uint32_t cr = cnt[(x - p0) * B + b];
+            const uint32_t have = d.nd[x] + cr, need_b = d.need[sx + minsz];
+            if (have < need_b) continue;
+            const uint32_t miss = dense_misses(d.bm.data() + x * d.W, ub, d.W, have - need_b);
+            if (miss > have - need_b) continue;
+            const uint32_t bound = have - miss;
             ++o.block_pass;
-            const auto [lo, hi] = size_range(d, b, sx);
-            for (uint32_t y = lo; y < hi; ++y) {
-                if (!reaches(d.num, bound, sx, d.sz[y])) break;    // the needed overlap grows with the size
-                pair_check(d, x, y, o);
+            // size filter: the whole block passes it in the common case (no search then)
+            const bool all_sizes = uint64_t(minsz) * kDen > d.num * sx &&
+                                   (d.num == 0 || uint64_t(maxsz) * d.num < uint64_t(sx) * kDen);
+            const auto [lo, hi] = all_sizes ? std::pair<uint32_t, uint32_t>{d.bstart[b], d.bstart[b + 1]}
+                                            : size_range(d, b, sx);
+            if (lo == hi || bound < d.need[sx + d.sz[lo]]) continue;
+            if (bound - need_b < 255) {
+                slack_block<Fast>(d, x, b, lo, hi, uint8_t(bound - need_b + 1), bound - cr, o);
+            } else {
+                for (uint32_t y = lo; y < hi && bound >= d.need[sx + d.sz[y]]; ++y) pair_check(d, x, y, o);
             }
         }
     }
@@ -297,11 +503,11 @@ MSC_INLINE void process_positions(const BlockedData& d, size_t p0, size_t p1, st
 __attribute__((target("avx2,popcnt")))
 void process_fast(const BlockedData& d, size_t p0, size_t p1, std::vector<uint32_t>& cnt,
                   std::vector<uint32_t>& touched, ThreadOut& o) {
-    process_positions(d, p0, p1, cnt, touched, o);
+    process_positions<true>(d, p0, p1, cnt, touched, o);
 }
 void process_portable(const BlockedData& d, size_t p0, size_t p1, std::vector<uint32_t>& cnt,
                       std::vector<uint32_t>& touched, ThreadOut& o) {
-    process_positions(d, p0, p1, cnt, touched, o);
+    process_positions<false>(d, p0, p1, cnt, touched, o);
 }
 
 bool fast_ok() {
@@ -398,7 +604,7 @@ std::vector<JoinPair> join_blocked(const View& sets, uint64_t num, unsigned thre
     for (uint32_t g : gids) {
         const uint32_t c = gcount[g];
         if (c >= kOwnBlockMin) continue;
-        if (pooled < 0 || pooled_fill >= kPooledBlock) { pooled = B++; pooled_fill = 0; internal.push_back(0); }
+        if (pooled < 0 || pooled_fill + c > kPooledBlock) { pooled = B++; pooled_fill = 0; internal.push_back(0); }
         if (pooled_fill > 0) internal[size_t(pooled)] = 1;
         gpool[g] = uint32_t(pooled);
         pooled_fill += c;
@@ -486,10 +692,50 @@ std::vector<JoinPair> join_blocked(const View& sets, uint64_t num, unsigned thre
             }
     }
 
+    // Slack kernel tables: per block its dense items (rank order) -> lanes, per position the
+    // number of dense items, and need[s] = min_overlap for |x| + |y| = s.
+    d.nd.resize(n);
+    for (size_t p = 0; p < n; ++p) d.nd[p] = d.sz[p] - uint32_t(d.rare_off[p + 1] - d.rare_off[p]);
+    d.bpre.assign(size_t(B) * d.W, 0);
+    d.bmask_off.assign(size_t(B) + 1, 0);
+    for (uint32_t b = 0; b < B; ++b) {
+        uint32_t acc = 0;
+        for (unsigned w = 0; w < d.W; ++w) {
+            d.bpre[size_t(b) * d.W + w] = uint16_t(acc);
+            acc += uint32_t(__builtin_popcountll(d.ubm[size_t(b) * d.W + w]));
+        }
+        d.bmask_off[b + 1] = d.bmask_off[b] + acc;
+    }
+    d.bmask.assign(d.bmask_off[B], 0);
+    for (size_t p = 0; p < n; ++p) {
+        const uint32_t b = d.blk[p];
+        const uint32_t lane = uint32_t(p - d.bstart[b]);
+        for (unsigned w = 0; w < d.W; ++w) {
+            const uint64_t u = d.ubm[size_t(b) * d.W + w];
+            const uint64_t base = d.bmask_off[b] + d.bpre[size_t(b) * d.W + w];
+            for (uint64_t m = d.bm[p * d.W + w]; m; m &= m - 1) {
+                const unsigned bit = unsigned(__builtin_ctzll(m));
+                d.bmask[base + uint64_t(__builtin_popcountll(u & ((1ull << bit) - 1)))] |= 1ull << lane;
+            }
+        }
+    }
+    {
+        uint32_t maxsz = 0;
+        for (uint32_t v : d.sz) maxsz = std::max(maxsz, v);
+        d.need.resize(2 * size_t(maxsz) + 1);
+        for (size_t k = 0; k < d.need.size(); ++k) d.need[k] = min_overlap(num, uint32_t(k), 0);
+        // floor(a + b) >= floor(a) + floor(b): need(sx + sy) >= need(sx + s0) + floor((sy - s0) num / (den + num))
+        d.bdelta.assign(size_t(B) * kMaxBlock, 0);
+        for (uint32_t b = 0; b < B; ++b)
+            for (uint32_t p = d.bstart[b]; p < d.bstart[b + 1]; ++p)
+                d.bdelta[size_t(b) * kMaxBlock + (p - d.bstart[b])] =
+                    uint8_t(std::min<uint64_t>(255, uint64_t(d.sz[p] - d.sz[d.bstart[b]]) * num / (kDen + num)));
+    }
+
     // 4. Probe, dynamically scheduled in chunks of positions.
     threads = std::max(1u, std::min(threads, 64u));
     if (n < 256) threads = 1;
-    const bool fast = fast_ok();
+    const bool fast = fast_ok() && !g_force_portable.load();
     std::vector<ThreadOut> outs(threads);
     std::atomic<size_t> next{0};
     auto work = [&](unsigned tid) {
@@ -516,6 +762,9 @@ std::vector<JoinPair> join_blocked(const View& sets, uint64_t num, unsigned thre
             ctr->candidates += o.candidates;
             ctr->after_parity += o.after_parity;
             ctr->verified += o.verified;
+            ctr->slack_runs += o.slack_runs;
+            ctr->slack_pairs += o.slack_pairs;
+            ctr->slack_items += o.slack_items;
         }
     }
     if (ctr) {
@@ -531,6 +780,7 @@ std::vector<JoinPair> join_blocked(const View& sets, uint64_t num, unsigned thre
 } // namespace
 
 bool join_fast_kernel_available() { return fast_ok(); }
+void join_force_portable_kernel(bool on) { g_force_portable.store(on); }
 
 namespace {
 bool dense_item_ids(const SetCollection& sets) {

@@ -37,11 +37,16 @@ bool jaccard_above(uint64_t inter, uint64_t uni, uint64_t num);
 // Candidate strategy: Auto = Blocked from 1,000 sets on, Prefix below; Prefix = AllPairs /
 // PPJoin inverted index; Bitmap = size-sorted scan of all size-compatible pairs with the exact
 // XOR-bitmap overlap bound (|A∩B| <= (|A|+|B| - popcount(bA xor bB)) / 2, 1024-bit bitmaps);
-// Blocked = sets grouped into blocks by `group` (small groups pooled); for a set x and a block B
-// with union U_B, every y in B has |x∩y| <= |x∩U_B|, so the whole block is skipped when that
-// bound is below the minimum overlap J > t needs with B's smallest set; survivors go through the
-// size filter, the XOR-parity bound and an exact count (dense bitmaps over the frequent items +
-// merge of the rare ones). All strategies verify exactly and return the same pairs.
+// Blocked = sets grouped into blocks of <= 32 sets by `group` (small groups pooled); for a set x
+// and a block B with union U_B, every y in B has |x∩y| <= |x∩U_B|, so the whole block is skipped
+// when that bound is below the minimum overlap J > t needs with B's smallest set (the bound is
+// accumulated with an early exit once the misses exceed the slack). For a passing block the
+// "slack" kernel walks x' = x ∩ U_B item by item against per-block item -> member masks, with one
+// 8-bit countdown per member y (x' items y may miss before J > t is impossible); it stops when
+// every member is out, and the members left have their exact overlap. Pairs inside a pooled block
+// (and blocks whose slack exceeds 254) take the XOR-parity bound + exact count (dense bitmaps
+// over the frequent items + merge of the rare ones). All strategies verify exactly and return
+// the same pairs.
 enum class JoinStrategy { Auto, Prefix, Bitmap, Blocked };
 
 // Work counters of one join (filled by every strategy where it applies; for the benchmark).
@@ -50,8 +55,12 @@ struct JoinCounters {
     uint64_t block_tests = 0;     // (set, block) bound evaluations (Blocked)
     uint64_t block_pass = 0;      // ... that did not prune the block
     uint64_t candidates = 0;      // pairs reaching the per-pair filters (after block + size filter)
-    uint64_t after_parity = 0;    // pairs passing the XOR-parity bound (Bitmap, Blocked)
-    uint64_t verified = 0;        // pairs whose exact overlap was computed
+    uint64_t after_parity = 0;    // pairs passing the per-pair bound: XOR parity (Bitmap, Blocked),
+                                  // or still in when the slack kernel ends (Blocked)
+    uint64_t verified = 0;        // pairs whose exact overlap was computed (or finished by the slack kernel)
+    uint64_t slack_runs = 0;      // Blocked: (set, block) runs of the slack kernel
+    uint64_t slack_pairs = 0;     // ... pairs they covered (the rest of `candidates` took the parity path)
+    uint64_t slack_items = 0;     // ... items of x' they stepped through (all members at once)
     uint64_t high = 0;            // pairs with J > t
     uint32_t blocks = 0, dense_words = 0, universe = 0;
     bool fast_kernel = false;     // Blocked: the AVX2+POPCNT build of the kernel ran
@@ -92,6 +101,8 @@ DedupJoin dedup_join(const SetCollection& lists, double t, unsigned threads,
 // The per-pair check of the Blocked strategy runs in a kernel compiled for AVX2+POPCNT
 // (target attribute) when the CPU has both (checked at run time), else in the portable build.
 bool join_fast_kernel_available();
+// Tests and the bench: true = always run the portable build (to check it against the AVX2 one).
+void join_force_portable_kernel(bool on);
 
 // Number of pairs with different group: C(n,2) - sum over groups C(n_g,2).
 uint64_t eligible_pairs(const SetCollection& sets);

@@ -10,6 +10,7 @@
 
 using namespace msc;
 using metrics::JoinStrategy;
+using metrics::eligible_pairs;
 
 namespace {
 
@@ -86,54 +87,138 @@ metrics::SetCollection make_lists(uint32_t seed, size_t n, uint32_t spread) {
     return s;
 }
 
+// Lists shaped like peer lists (the bench's model, small): `senders` sources with `per_sender`
+// lists each (>= 64: whole blocks of their own), each list a fresh k-sample of the sender's
+// white list; the white list is its cluster's core (3 clusters) plus items of its own, so pairs
+// from one cluster have J around 0.25-0.35 and the rest are low. Dense ids, no rare items.
+metrics::SetCollection sender_lists(uint32_t seed, size_t senders, size_t per_sender, size_t core, size_t own,
+                                    size_t k) {
+    std::mt19937 rng(seed);
+    const uint32_t net = uint32_t(4 * (core + own) + 50);
+    std::vector<std::vector<uint32_t>> cores(3);
+    for (auto& c : cores) {
+        while (c.size() < core) {
+            const uint32_t v = rng() % net;
+            if (std::find(c.begin(), c.end(), v) == c.end()) c.push_back(v);
+        }
+    }
+    metrics::SetCollection s;
+    std::vector<std::vector<uint32_t>> wl(senders);
+    for (size_t q = 0; q < senders; ++q) {
+        wl[q] = cores[q % 3];
+        while (wl[q].size() < core + own) {
+            const uint32_t v = rng() % net;
+            if (std::find(wl[q].begin(), wl[q].end(), v) == wl[q].end()) wl[q].push_back(v);
+        }
+    }
+    std::vector<uint32_t> v;
+    for (size_t i = 0; i < senders * per_sender; ++i) {
+        const size_t q = rng() % senders;   // interleaved in time, as in a capture
+        auto& w = wl[q];
+        v.clear();
+        for (size_t e = 0; e < k && e < w.size(); ++e) {
+            std::swap(w[e], w[e + rng() % (w.size() - e)]);
+            v.push_back(w[e]);
+        }
+        std::sort(v.begin(), v.end());
+        s.add(v, uint32_t(100 + q));
+    }
+    return s;
+}
+
+// Runs f(strategy, threads) for every strategy x threads 1 and 2, Blocked with both builds of
+// its kernel: the AVX2 one (where the CPU has it) and the portable one.
+template <class F>
+void for_each_config(F&& f) {
+    for (auto st : {JoinStrategy::Prefix, JoinStrategy::Bitmap, JoinStrategy::Blocked, JoinStrategy::Auto})
+        for (unsigned th : {1u, 2u})
+            for (bool portable : {false, true}) {
+                if (portable && st != JoinStrategy::Blocked) continue;
+                CAPTURE(int(st));
+                CAPTURE(th);
+                CAPTURE(portable);
+                metrics::join_force_portable_kernel(portable);
+                f(st, th);
+            }
+    metrics::join_force_portable_kernel(false);
+}
+
+// jaccard_join's pairs against the naive loop, in every configuration.
+void check_join(const metrics::SetCollection& s, double t) {
+    CAPTURE(t);
+    const Brute b = brute(s, t);
+    for_each_config([&](JoinStrategy st, unsigned th) {
+        metrics::JoinCounters c;
+        const auto got = metrics::jaccard_join(s, t, th, st, &c);
+        std::vector<std::pair<uint32_t, uint32_t>> g;
+        for (const auto& jp : got) g.push_back({jp.a, jp.b});
+        CHECK(g == b.pairs);
+        CHECK(c.high == b.pairs.size());
+    });
+}
+
+// dedup_join's per-list counts, max J and totals against the naive loop, in every configuration.
+void check_dedup(const metrics::SetCollection& s, double t) {
+    CAPTURE(t);
+    const Brute b = brute(s, t);
+    for_each_config([&](JoinStrategy st, unsigned th) {
+        const auto d = metrics::dedup_join(s, t, th, st);
+        CHECK(d.set_rep.size() < s.size());   // the generator makes copies
+        CHECK(d.high_list_pairs == b.total);
+        CHECK(d.list_high == b.high);
+        CHECK(d.list_max_j == b.maxj);
+        CHECK(d.eligible_list_pairs == metrics::eligible_pairs(s));
+        uint64_t sum = 0;
+        for (auto x : d.pair_lists) { CHECK(x >= 1); sum += x; }
+        for (auto x : d.set_self_pairs) sum += x;
+        CHECK(sum == b.total);
+    });
+}
+
 } // namespace
 
 TEST_CASE("jaccard_join: every strategy equals the naive loop (1 and 2 threads)") {
     for (uint32_t spread : {1u, 100003u}) {
+        CAPTURE(spread);
         const auto s = make_lists(11, 1400, spread);
-        for (double t : {0.0, 0.3, 0.5, 0.99, 1.0}) {
-            const Brute b = brute(s, t);
-            for (auto st : {JoinStrategy::Prefix, JoinStrategy::Bitmap, JoinStrategy::Blocked, JoinStrategy::Auto})
-                for (unsigned th : {1u, 2u}) {
-                    CAPTURE(spread);
-                    CAPTURE(t);
-                    CAPTURE(int(st));
-                    CAPTURE(th);
-                    metrics::JoinCounters c;
-                    const auto got = metrics::jaccard_join(s, t, th, st, &c);
-                    std::vector<std::pair<uint32_t, uint32_t>> g;
-                    for (const auto& jp : got) g.push_back({jp.a, jp.b});
-                    CHECK(g == b.pairs);
-                    CHECK(c.high == b.pairs.size());
-                }
-        }
+        for (double t : {0.0, 0.3, 0.5, 0.99, 1.0}) check_join(s, t);
     }
 }
 
 TEST_CASE("dedup_join: per-list counts, max J and totals equal the naive loop; same-source pairs excluded") {
     for (uint32_t spread : {1u, 100003u}) {
+        CAPTURE(spread);
         const auto s = make_lists(5, 1600, spread);
-        for (double t : {0.3, 0.99, 1.0}) {
-            const Brute b = brute(s, t);
-            for (auto st : {JoinStrategy::Prefix, JoinStrategy::Bitmap, JoinStrategy::Blocked, JoinStrategy::Auto})
-                for (unsigned th : {1u, 2u}) {
-                    CAPTURE(spread);
-                    CAPTURE(t);
-                    CAPTURE(int(st));
-                    CAPTURE(th);
-                    const auto d = metrics::dedup_join(s, t, th, st);
-                    CHECK(d.set_rep.size() < s.size());   // the generator makes copies
-                    CHECK(d.high_list_pairs == b.total);
-                    CHECK(d.list_high == b.high);
-                    CHECK(d.list_max_j == b.maxj);
-                    CHECK(d.eligible_list_pairs == metrics::eligible_pairs(s));
-                    uint64_t sum = 0;
-                    for (auto x : d.pair_lists) { CHECK(x >= 1); sum += x; }
-                    for (auto x : d.set_self_pairs) sum += x;
-                    CHECK(sum == b.total);
-                }
-        }
+        for (double t : {0.3, 0.99, 1.0}) check_dedup(s, t);
     }
+}
+
+TEST_CASE("jaccard_join: peer-list-like senders (full 64-set blocks) equal the naive loop at J near t") {
+    const auto s = sender_lists(7, 9, 130, 100, 20, 60);
+    const Brute b = brute(s, 0.3);
+    CHECK(b.pairs.size() > 100);                      // the data have pairs on both sides of 0.3
+    CHECK(b.pairs.size() < eligible_pairs(s) / 10);
+    for (double t : {0.2, 0.3, 0.35, 0.99}) check_join(s, t);
+    // the slack kernel decided these pairs (AVX2 and portable builds alike)
+    for (bool portable : {false, true}) {
+        metrics::join_force_portable_kernel(portable);
+        metrics::JoinCounters c;
+        metrics::jaccard_join(s, 0.3, 2, JoinStrategy::Blocked, &c);
+        CHECK(c.slack_runs > 0);
+        CHECK(c.slack_pairs == c.candidates);
+        CHECK(c.slack_items > 0);
+        CHECK(c.high == b.pairs.size());
+    }
+    metrics::join_force_portable_kernel(false);
+}
+
+TEST_CASE("jaccard_join: large sets at a low threshold (slack above 254: the XOR-parity path) equal the naive loop") {
+    const auto s = sender_lists(3, 5, 60, 700, 200, 600);
+    check_join(s, 0.05);
+    metrics::JoinCounters c;
+    metrics::jaccard_join(s, 0.05, 1, JoinStrategy::Blocked, &c);
+    CHECK(c.candidates > c.slack_pairs);   // pairs took the parity path
+    CHECK(c.after_parity <= c.candidates);
 }
 
 TEST_CASE("dedup_join: closed-form per-source counts of identical lists against brute force") {
