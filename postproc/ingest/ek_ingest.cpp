@@ -1,4 +1,5 @@
 #include "ingest/ek_ingest.hpp"
+#include "ingest/line_splitter.hpp"
 
 #include <cerrno>
 #include <cstdlib>
@@ -1089,54 +1090,24 @@ bool EkIngest::feed_line(std::string_view line) {
 }
 
 bool EkIngest::read_stream(std::FILE* f) {
-    // Block reads; a line that lies inside one block is parsed in place, only a line that spans
-    // blocks is copied into `pending`. A line longer than max_line_bytes_ is skipped (counted
-    // malformed, reported with its number) without holding more than max_line_bytes_ of it.
+    // 1 MiB block reads; lines longer than max_line_bytes_ are skipped (counted malformed,
+    // reported with their number) without holding more than max_line_bytes_ of them.
     static constexpr size_t kBlock = 1u << 20;
     std::vector<char> block(kBlock);
-    std::string pending;
-    bool skipping = false;
-    uint64_t skipped_bytes = 0;
-    auto skip_done = [&]() {
+    LineSplitter split(max_line_bytes_);
+    auto line = [&](std::string_view l) { feed_line(l); };
+    auto overlong = [&](uint64_t bytes) {
         ++stats_.lines;
         ++stats_.malformed_lines;
-        stats_.bytes += skipped_bytes;
-        report("line longer than " + std::to_string(max_line_bytes_) + " bytes (" + std::to_string(skipped_bytes) +
+        stats_.bytes += bytes;
+        report("line longer than " + std::to_string(max_line_bytes_) + " bytes (" + std::to_string(bytes) +
                " bytes), skipped");
-        skipping = false;
-        skipped_bytes = 0;
     };
     errno = 0;
     size_t n;
-    while ((n = std::fread(block.data(), 1, kBlock, f)) > 0) {
-        const char* p = block.data();
-        const char* e = p + n;
-        while (p < e) {
-            const char* nl = static_cast<const char*>(std::memchr(p, '\n', size_t(e - p)));
-            const char* stop = nl ? nl : e;
-            const size_t piece = size_t(stop - p);
-            if (skipping) {
-                skipped_bytes += piece;
-            } else if (pending.size() + piece > max_line_bytes_) {
-                skipping = true;
-                skipped_bytes = pending.size() + piece;
-                std::string().swap(pending);   // release the memory now
-            } else if (nl && pending.empty()) {
-                feed_line(std::string_view(p, piece));
-            } else {
-                pending.append(p, piece);
-                if (nl) {
-                    feed_line(pending);
-                    pending.clear();
-                }
-            }
-            if (nl && skipping) skip_done();
-            p = nl ? nl + 1 : e;
-        }
-    }
+    while ((n = std::fread(block.data(), 1, kBlock, f)) > 0) split.feed(std::string_view(block.data(), n), line, overlong);
     const bool err = std::ferror(f) != 0;
-    if (skipping) skip_done();
-    else if (!pending.empty()) feed_line(pending);   // last line without a newline
+    split.finish(line, overlong);
     if (err) io_error_ = name_ + ": read error: " + std::strerror(errno ? errno : EIO);
     return !err;
 }

@@ -1,4 +1,6 @@
 #include "run/runner.hpp"
+
+#include "ingest/line_splitter.hpp"
 #include "sys/exec_path.hpp"
 
 #include <algorithm>
@@ -338,7 +340,8 @@ RunSummary run_captures(const std::vector<CaptureInput>& captures, const Tshark&
         std::string err_text;
         bool overflow = false, sink_failed = false;
         if (child.pid > 0) {
-            std::string pending;
+            LineSplitter split(opt.max_line_bytes);
+            auto no_overlong = [](uint64_t) {};   // never reached: the first overlong byte stops the capture
             std::vector<char> buf(256 * 1024);
             pollfd fds[2] = {{child.out, POLLIN, 0}, {child.err, POLLIN, 0}};
             int open = 2;
@@ -379,33 +382,14 @@ RunSummary run_captures(const std::vector<CaptureInput>& captures, const Tshark&
                         continue;
                     }
                     if (overflow) continue;   // drain until tshark has exited
-                    size_t pos = 0;
-                    while (pos < chunk.size() && !overflow) {
-                        size_t nl = chunk.find('\n', pos);
-                        size_t piece = (nl == std::string_view::npos ? chunk.size() : nl) - pos;
-                        if (pending.size() + piece > opt.max_line_bytes) {
-                            overflow = true;
-                            pending.clear();
-                            pending.shrink_to_fit();
-                            ::kill(child.pid, SIGTERM);
-                            break;
-                        }
-                        if (nl == std::string_view::npos) {
-                            pending.append(chunk.substr(pos));
-                            break;
-                        }
-                        if (pending.empty()) {
-                            emit(chunk.substr(pos, nl - pos));
-                        } else {
-                            pending.append(chunk.substr(pos, nl - pos));
-                            emit(pending);
-                            pending.clear();
-                        }
-                        pos = nl + 1;
+                    split.feed(chunk, emit, no_overlong);
+                    if (split.skipping()) {   // a line over the cap: this capture fails, tshark is stopped
+                        overflow = true;
+                        ::kill(child.pid, SIGTERM);
                     }
                 }
             }
-            if (!pending.empty() && !overflow) emit(pending);   // last line without newline
+            if (!overflow) split.finish(emit, no_overlong);   // last line without newline
             {
                 std::lock_guard<std::mutex> lk(mu);
                 active[idx].pid = -1;   // no more kill() from the progress thread after this point

@@ -4,6 +4,7 @@
 #include <doctest/doctest.h>
 
 #include "ingest/ek_ingest.hpp"
+#include "ingest/line_splitter.hpp"
 
 #include <cstdio>
 #include <cstdlib>
@@ -464,6 +465,35 @@ TEST_CASE("monero.record: malformed records are skipped on their own, the line's
     CHECK(e.msgs.empty());
     CHECK(e.ing.stats().skipped_objects == 2);
     CHECK(e.ing.stats().malformed_lines == 0);
+}
+
+TEST_CASE("LineSplitter: any chunking gives the same lines; overlong lines are reported, never held") {
+    const std::string text = "alpha\n\nbravo-bravo\n" + std::string(40, 'x') + "\ncharlie\nlast-without-newline";
+    for (size_t chunk = 1; chunk <= text.size(); ++chunk) {
+        CAPTURE(chunk);
+        LineSplitter split(20);
+        std::vector<std::string> lines;
+        std::vector<uint64_t> overlong;
+        bool skipped_seen = false;
+        auto on_line = [&](std::string_view l) { lines.emplace_back(l); };
+        auto on_over = [&](uint64_t n) { overlong.push_back(n); };
+        for (size_t at = 0; at < text.size(); at += chunk) {
+            split.feed(std::string_view(text).substr(at, chunk), on_line, on_over);
+            skipped_seen |= split.skipping();
+        }
+        split.finish(on_line, on_over);
+        CHECK(lines == std::vector<std::string>{"alpha", "", "bravo-bravo", "charlie", "last-without-newline"});
+        CHECK(overlong == std::vector<uint64_t>{40});
+        if (chunk == 1) CHECK(skipped_seen);   // byte by byte, the skipping state is visible between feeds
+        CHECK_FALSE(split.skipping());
+    }
+    // an overlong last line without a newline is reported at finish()
+    LineSplitter s(4);
+    std::vector<uint64_t> over;
+    s.feed("ok\n0123456789", [](std::string_view) {}, [&](uint64_t n) { over.push_back(n); });
+    CHECK(s.skipping());
+    s.finish([](std::string_view) {}, [&](uint64_t n) { over.push_back(n); });
+    CHECK(over == std::vector<uint64_t>{10});
 }
 
 TEST_CASE("malformed lines: truncated, garbage, wrong types, absurd numbers") {
