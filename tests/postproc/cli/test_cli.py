@@ -240,5 +240,16 @@ for trial in range(25):
     check(rc in (0, 2), "damaged input %d: exit %d (%s)" % (trial, rc, se[-300:]))
     check(os.path.isfile(os.path.join(tmp, "fz%d" % trial, "report.json")), "damaged input %d: report written" % trial)
 
+# 8. tshark-args prints the export of docs/ek-contract.md §1 (ek) and run's -T fields variant.
+rc, so, se = run(["tshark-args"])
+check(rc == 0 and so.split("\n")[:-1] == ["-T", "ek", "-Y", "monero", "-o", "monero.payload_tree:FALSE", "-o",
+                                          "monero.export_records:TRUE", "-e", "monero.record"],
+      "tshark-args prints the ek-contract arguments one per line: %r" % so)
+rc, so, se = run(["tshark-args", "--form", "fields"])
+check(rc == 0 and so.split()[:2] == ["-T", "fields"] and so.split()[2:] == ["-Y", "monero", "-o", "monero.payload_tree:FALSE",
+      "-o", "monero.export_records:TRUE", "-e", "monero.record"], "tshark-args --form fields: %r" % so)
+rc, so, se = run(["tshark-args", "--form", "pdml"])
+check(rc == 1, "tshark-args rejects an unknown form")
+
 print("%d failure(s)" % len(FAIL))
 sys.exit(1 if FAIL else 0)
