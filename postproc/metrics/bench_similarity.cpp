@@ -215,6 +215,9 @@ void run_partition(const Opt& o, const char* name, SetCollection& sets, Totals& 
                 (unsigned long long)c.block_tests, (unsigned long long)c.block_pass, (unsigned long long)c.candidates,
                 (unsigned long long)c.after_parity, (unsigned long long)c.verified, (unsigned long long)c.high,
                 (unsigned long long)high_lists, wall, cpu, c.fast_kernel ? " (avx2+popcnt kernel)" : "");
+    if (c.super_tests)
+        std::printf("  super-blocks: %llu tests, %llu pass\n", (unsigned long long)c.super_tests,
+                    (unsigned long long)c.super_pass);
     if (c.slack_runs)
         std::printf("  slack kernel: %llu runs, %llu pairs (%.1f per run), %llu item steps (%.1f per run); "
                     "%.2f ns CPU per candidate pair\n",

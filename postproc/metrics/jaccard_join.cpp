@@ -159,6 +159,7 @@ constexpr uint32_t kGroupBlock = 64;      // ...of at most this many sets (conse
 constexpr uint32_t kPooledBlock = 64;     // smaller groups are pooled into blocks of at most this many sets
 constexpr uint32_t kMaxBlock = 64;        // every block has <= 64 sets: one lane (bit, byte) per set
 constexpr size_t kTile = 256;             // sets per work unit (and per block sweep)
+constexpr uint32_t kSuperBlocks = 4;      // a group's consecutive blocks form super-blocks of <= this many
 static_assert(kGroupBlock <= kMaxBlock && kPooledBlock <= kMaxBlock && kOwnBlockMin <= kPooledBlock);
 
 struct BlockedData {
@@ -190,12 +191,22 @@ struct BlockedData {
     // B * 64: per lane floor((|y| - |smallest of B|) * t / (1 + t)) (<= 255): need(x, y) is at
     // least need(x, smallest) + this, whatever x
     std::vector<uint8_t> bdelta;
+    // super-blocks: runs of <= kSuperBlocks consecutive blocks of one group (or of pooled blocks),
+    // with their union and size range: |x ∩ U_S| bounds every pair of x with the run.
+    std::vector<uint32_t> sstart;           // block starts, size NS + 1
+    std::vector<uint32_t> sup_of;           // block -> super-block
+    std::vector<uint32_t> sgroup, sminsz, smaxsz;   // per super-block (sgroup: the group unless pooled)
+    std::vector<uint8_t> spooled;                   // per super-block: made of pooled blocks
+    std::vector<uint64_t> sub;              // NS * W unions
 };
 
 struct ThreadOut {
     std::vector<JoinPair> pairs;
     uint64_t block_tests = 0, block_pass = 0, candidates = 0, after_parity = 0, verified = 0;
     uint64_t slack_runs = 0, slack_pairs = 0, slack_items = 0;
+    uint64_t super_tests = 0, super_pass = 0;
+    // the super-block test is kept while it prunes >= 1/4 of its tests (or has run < 8192)
+    bool super_useful() const { return super_tests < 8192 || super_pass * 4 < super_tests * 3; }
 };
 
 std::atomic<bool> g_force_portable{false};
@@ -235,8 +246,8 @@ MSC_INLINE void pair_check(const BlockedData& d, size_t x, size_t y, ThreadOut& 
     if (d.parity) {
         const uint32_t ub = (sx + sy - pc_xor16(d.par.data() + x * kParityWords, d.par.data() + y * kParityWords)) / 2;
         if (!reaches(d.num, ub, sx, sy)) return;
-        ++o.after_parity;
     }
+    ++o.after_parity;
     ++o.verified;
     uint32_t inter = pc_and(d.bm.data() + x * d.W, d.bm.data() + y * d.W, d.W);
     const uint32_t* rx = d.rare.data() + d.rare_off[x];
@@ -397,9 +408,11 @@ uint64_t slack_walk_avx2(const uint64_t* xw, const uint64_t* uw, const uint16_t*
 // c0 = bound - need(x, smallest of B) + 1 (<= 255, checked by the caller) and is out at 0; a lane
 // still in after the whole of x' has its exact dense overlap xd - (start - c), and J is then
 // decided exactly.
+// same_grp: members of this group are never paired (x's own group, inside a pooled block; they
+// are walked with the others, so they count in the run's pairs).
 template <bool Fast>
 MSC_INLINE void slack_block(const BlockedData& d, size_t x, uint32_t b, uint32_t y0, uint32_t y1, uint8_t c0,
-                            uint32_t xd, ThreadOut& o) {
+                            uint32_t xd, ThreadOut& o, uint32_t same_grp = UINT32_MAX) {
     const uint32_t bs = d.bstart[b];
     const uint32_t sx = d.sz[x];
     uint8_t c[kMaxBlock];
@@ -420,6 +433,7 @@ MSC_INLINE void slack_block(const BlockedData& d, size_t x, uint32_t b, uint32_t
     for (; live; live &= live - 1) {
         const uint32_t l = uint32_t(__builtin_ctzll(live));
         const uint32_t y = bs + l;
+        if (d.grp[y] == same_grp) continue;
         ++o.after_parity;
         ++o.verified;
         uint32_t inter = xd - (c0 - delta[l] - c[l]);   // c0 > delta[l]: the lane started above 0
@@ -456,34 +470,59 @@ MSC_INLINE void process_positions(const BlockedData& d, size_t p0, size_t p1, st
             }
         }
     }
-    for (uint32_t b = d.blk[p0] + 1; b < B; ++b) {
-        const uint32_t minsz = d.sz[d.bstart[b]], maxsz = d.sz[d.bstart[b + 1] - 1];
-        const uint64_t* ub = d.ubm.data() + size_t(b) * d.W;
-        for (size_t x = p0; x < p1; ++x) {
-            const uint32_t sx = d.sz[x];
-            if (b <= d.blk[x] || sx == 0) continue;
-            if (d.bgroup[b] == d.grp[x]) continue;   // same source: no pairs
-            if (uint64_t(maxsz) * kDen <= d.num * sx) continue;            // all too small
-            if (d.num && uint64_t(minsz) * d.num >= uint64_t(sx) * kDen) continue;   // all too large
-            ++o.block_tests;
-            // bound = |x ∩ U_B| = dense items of x in U_B + rare ones (cnt), needed: need(x, minsz)
-            const uint32_t cr = cnt[(x - p0) * B + b];
-            const uint32_t have = d.nd[x] + cr, need_b = d.need[sx + minsz];
-            if (have < need_b) continue;
-            const uint32_t miss = dense_misses(d.bm.data() + x * d.W, ub, d.W, have - need_b);
-            if (miss > have - need_b) continue;
-            const uint32_t bound = have - miss;
-            ++o.block_pass;
-            // size filter: the whole block passes it in the common case (no search then)
-            const bool all_sizes = uint64_t(minsz) * kDen > d.num * sx &&
-                                   (d.num == 0 || uint64_t(maxsz) * d.num < uint64_t(sx) * kDen);
-            const auto [lo, hi] = all_sizes ? std::pair<uint32_t, uint32_t>{d.bstart[b], d.bstart[b + 1]}
-                                            : size_range(d, b, sx);
-            if (lo == hi || bound < d.need[sx + d.sz[lo]]) continue;
-            if (bound - need_b < 255) {
-                slack_block<Fast>(d, x, b, lo, hi, uint8_t(bound - need_b + 1), bound - cr, o);
-            } else {
-                for (uint32_t y = lo; y < hi && bound >= d.need[sx + d.sz[y]]; ++y) pair_check(d, x, y, o);
+    uint8_t sok[kTile];
+    const uint32_t bfirst = d.blk[p0] + 1;
+    const uint32_t NS = uint32_t(d.sstart.size() - 1);
+    for (uint32_t S = bfirst < B ? d.sup_of[bfirst] : NS; S < NS; ++S) {
+        const uint32_t b_lo = std::max(d.sstart[S], bfirst), b_hi = d.sstart[S + 1];
+        const bool use_super = b_hi - b_lo >= 2 && o.super_useful();
+        if (use_super) {   // |x ∩ U_S| (all rare items of x counted in) against need(x, smallest of S)
+            const uint32_t sminsz = d.sminsz[S], smaxsz = d.smaxsz[S];
+            const uint64_t* us = d.sub.data() + size_t(S) * d.W;
+            for (size_t x = p0; x < p1; ++x) {
+                const uint32_t sx = d.sz[x];
+                uint8_t ok = 0;
+                if (sx != 0 && d.blk[x] + 1 < b_hi && (d.spooled[S] || d.sgroup[S] != d.grp[x]) &&
+                    uint64_t(smaxsz) * kDen > d.num * sx &&
+                    !(d.num && uint64_t(sminsz) * d.num >= uint64_t(sx) * kDen)) {
+                    ++o.super_tests;
+                    const uint32_t need_s = d.need[sx + sminsz];
+                    if (sx >= need_s) ok = dense_misses(d.bm.data() + x * d.W, us, d.W, sx - need_s) <= sx - need_s;
+                    o.super_pass += ok;
+                }
+                sok[x - p0] = ok;
+            }
+        }
+        for (uint32_t b = b_lo; b < b_hi; ++b) {
+            const uint32_t minsz = d.sz[d.bstart[b]], maxsz = d.sz[d.bstart[b + 1] - 1];
+            const uint64_t* ub = d.ubm.data() + size_t(b) * d.W;
+            for (size_t x = p0; x < p1; ++x) {
+                if (use_super && !sok[x - p0]) continue;
+                const uint32_t sx = d.sz[x];
+                if (b <= d.blk[x] || sx == 0) continue;
+                if (!d.binternal[b] && d.bgroup[b] == d.grp[x]) continue;   // same source: no pairs
+                if (uint64_t(maxsz) * kDen <= d.num * sx) continue;            // all too small
+                if (d.num && uint64_t(minsz) * d.num >= uint64_t(sx) * kDen) continue;   // all too large
+                ++o.block_tests;
+                // bound = |x ∩ U_B| = dense items of x in U_B + rare ones (cnt), needed: need(x, minsz)
+                const uint32_t cr = cnt[(x - p0) * B + b];
+                const uint32_t have = d.nd[x] + cr, need_b = d.need[sx + minsz];
+                if (have < need_b) continue;
+                const uint32_t miss = dense_misses(d.bm.data() + x * d.W, ub, d.W, have - need_b);
+                if (miss > have - need_b) continue;
+                const uint32_t bound = have - miss;
+                ++o.block_pass;
+                // size filter: the whole block passes it in the common case (no search then)
+                const bool all_sizes = uint64_t(minsz) * kDen > d.num * sx &&
+                                       (d.num == 0 || uint64_t(maxsz) * d.num < uint64_t(sx) * kDen);
+                const auto [lo, hi] = all_sizes ? std::pair<uint32_t, uint32_t>{d.bstart[b], d.bstart[b + 1]}
+                                                : size_range(d, b, sx);
+                if (lo == hi || bound < d.need[sx + d.sz[lo]]) continue;
+                if (bound - need_b < 255) {
+                    slack_block<Fast>(d, x, b, lo, hi, uint8_t(bound - need_b + 1), bound - cr, o);
+                } else {
+                    for (uint32_t y = lo; y < hi && bound >= d.need[sx + d.sz[y]]; ++y) pair_check(d, x, y, o);
+                }
             }
         }
     }
@@ -492,10 +531,17 @@ MSC_INLINE void process_positions(const BlockedData& d, size_t p0, size_t p1, st
     for (size_t x = p0; x < p1; ++x) {   // pairs inside a pooled block (different groups)
         const uint32_t sx = d.sz[x], bx = d.blk[x];
         if (sx == 0 || !d.binternal[bx]) continue;
-        const auto [lo, hi] = size_range(d, bx, sx);
-        for (uint32_t y = std::max<uint32_t>(lo, uint32_t(x + 1)); y < hi; ++y) {
-            if (d.grp[y] == d.grp[x]) continue;
-            pair_check(d, x, y, o);
+        auto [lo, hi] = size_range(d, bx, sx);
+        lo = std::max<uint32_t>(lo, uint32_t(x + 1));
+        if (lo >= hi) continue;
+        // x ⊆ U_B: bound = |x|, x' = x's dense items
+        const uint32_t need_b = d.need[sx + d.sz[d.bstart[bx]]];
+        if (sx < need_b) continue;   // need only grows with |y|
+        if (sx - need_b < 255) {
+            slack_block<Fast>(d, x, bx, lo, hi, uint8_t(sx - need_b + 1), d.nd[x], o, d.grp[x]);
+        } else {
+            for (uint32_t y = lo; y < hi; ++y)
+                if (d.grp[y] != d.grp[x]) pair_check(d, x, y, o);
         }
     }
 }
@@ -586,7 +632,11 @@ std::vector<JoinPair> join_blocked(const View& sets, uint64_t num, unsigned thre
     W = unsigned(std::min<uint64_t>(W, kDenseBudgetBytes / (8 * std::max<size_t>(n, 1))));
     d.W = std::max(W, 1u);
     d.nfreq = d.W * 64;
-    d.parity = d.W > kParityWords;
+    // The XOR-parity rows only serve pairs the slack kernel leaves (slack > 254), which needs a
+    // set of >= 255 items.
+    uint32_t max_size = 0;
+    for (size_t i = 0; i < n; ++i) max_size = std::max(max_size, sets.set_size(i));
+    d.parity = d.W > kParityWords && max_size >= 255;
 
     // 2. Blocks. The sets of a group with >= kOwnBlockMin sets are cut, in index order (for peer
     // lists: time order, while a sender's white list drifts slowly), into blocks of at most
@@ -610,17 +660,35 @@ std::vector<JoinPair> join_blocked(const View& sets, uint64_t num, unsigned thre
         pooled_fill += c;
     }
     std::vector<uint32_t> set_block(n);
+    const uint32_t n_pooled = B;   // blocks 0 .. n_pooled-1 are pooled
     {
         struct Cur { uint32_t block, fill; };
         std::unordered_map<uint32_t, Cur> cur;
+        std::vector<uint32_t> block_group;   // own blocks (from n_pooled on): their group
         for (size_t i = 0; i < n; ++i) {
             const uint32_t g = sets.group(i);
             if (auto it = gpool.find(g); it != gpool.end()) { set_block[i] = it->second; continue; }
             auto [it, fresh] = cur.try_emplace(g, Cur{0, 0});
-            if (fresh || it->second.fill >= kGroupBlock) { it->second = {B++, 0}; internal.push_back(0); }
+            if (fresh || it->second.fill >= kGroupBlock) {
+                it->second = {B++, 0};
+                internal.push_back(0);
+                block_group.push_back(g);
+            }
             ++it->second.fill;
             set_block[i] = it->second.block;
         }
+        // a group's blocks made consecutive (group-major, time order inside): super-blocks below
+        std::vector<uint32_t> order(B - n_pooled);
+        std::iota(order.begin(), order.end(), n_pooled);
+        std::stable_sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
+            return block_group[a - n_pooled] < block_group[b - n_pooled]; });
+        std::vector<uint32_t> new_id(B);
+        std::iota(new_id.begin(), new_id.begin() + n_pooled, 0u);
+        for (uint32_t k = 0; k < order.size(); ++k) new_id[order[k]] = n_pooled + k;
+        for (auto& b : set_block) b = new_id[b];
+        std::vector<uint8_t> perm_internal(B);
+        for (uint32_t b = 0; b < B; ++b) perm_internal[new_id[b]] = internal[b];
+        internal.swap(perm_internal);
     }
     d.binternal = internal;
     d.orig.resize(n);
@@ -732,6 +800,37 @@ std::vector<JoinPair> join_blocked(const View& sets, uint64_t num, unsigned thre
                     uint8_t(std::min<uint64_t>(255, uint64_t(d.sz[p] - d.sz[d.bstart[b]]) * num / (kDen + num)));
     }
 
+    // Super-blocks: runs of <= kSuperBlocks consecutive blocks of one group, or of pooled blocks.
+    d.sup_of.assign(B, 0);
+    for (uint32_t b = 0, run = 0; b < B; ++b) {
+        const uint32_t key = b < n_pooled ? 0 : d.bgroup[b];
+        const bool fresh = b == 0 || b == n_pooled || run == kSuperBlocks || key != d.sgroup.back();
+        if (fresh) {
+            d.sstart.push_back(b);
+            d.sgroup.push_back(key);
+            d.spooled.push_back(b < n_pooled);
+            d.sminsz.push_back(UINT32_MAX);
+            d.smaxsz.push_back(0);
+            run = 0;
+        }
+        ++run;
+        const uint32_t S = uint32_t(d.sstart.size() - 1);
+        d.sup_of[b] = S;
+        if (d.bstart[b + 1] > d.bstart[b]) {
+            d.sminsz[S] = std::min(d.sminsz[S], d.sz[d.bstart[b]]);
+            d.smaxsz[S] = std::max(d.smaxsz[S], d.sz[d.bstart[b + 1] - 1]);
+        }
+    }
+    d.sstart.push_back(B);
+    {
+        const size_t NS = d.sstart.size() - 1;
+        d.sub.assign(NS * d.W, 0);
+        for (uint32_t b = 0; b < B; ++b)
+            for (unsigned w = 0; w < d.W; ++w) d.sub[size_t(d.sup_of[b]) * d.W + w] |= d.ubm[size_t(b) * d.W + w];
+        for (size_t S = 0; S < NS; ++S)
+            if (d.sminsz[S] == UINT32_MAX) d.sminsz[S] = 0;
+    }
+
     // 4. Probe, dynamically scheduled in chunks of positions.
     threads = std::max(1u, std::min(threads, 64u));
     if (n < 256) threads = 1;
@@ -765,6 +864,8 @@ std::vector<JoinPair> join_blocked(const View& sets, uint64_t num, unsigned thre
             ctr->slack_runs += o.slack_runs;
             ctr->slack_pairs += o.slack_pairs;
             ctr->slack_items += o.slack_items;
+            ctr->super_tests += o.super_tests;
+            ctr->super_pass += o.super_pass;
         }
     }
     if (ctr) {
@@ -772,7 +873,6 @@ std::vector<JoinPair> join_blocked(const View& sets, uint64_t num, unsigned thre
         ctr->dense_words = d.W;
         ctr->universe = universe;
         ctr->fast_kernel = fast;
-        if (!d.parity) ctr->after_parity = ctr->candidates;
     }
     return out;
 }

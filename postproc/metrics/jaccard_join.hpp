@@ -61,6 +61,8 @@ struct JoinCounters {
     uint64_t slack_runs = 0;      // Blocked: (set, block) runs of the slack kernel
     uint64_t slack_pairs = 0;     // ... pairs they covered (the rest of `candidates` took the parity path)
     uint64_t slack_items = 0;     // ... items of x' they stepped through (all members at once)
+    uint64_t super_tests = 0;     // Blocked: (set, super-block) bound evaluations (<= 4 blocks of one group)
+    uint64_t super_pass = 0;      // ... that did not prune the super-block
     uint64_t high = 0;            // pairs with J > t
     uint32_t blocks = 0, dense_words = 0, universe = 0;
     bool fast_kernel = false;     // Blocked: the AVX2+POPCNT build of the kernel ran

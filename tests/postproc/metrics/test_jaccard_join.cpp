@@ -207,13 +207,22 @@ TEST_CASE("jaccard_join: peer-list-like senders (full 64-set blocks) equal the n
         CHECK(c.slack_runs > 0);
         CHECK(c.slack_pairs == c.candidates);
         CHECK(c.slack_items > 0);
+        CHECK(c.super_tests > 0);                      // senders' blocks form super-blocks
+        CHECK(c.super_pass < c.super_tests);
         CHECK(c.high == b.pairs.size());
     }
     metrics::join_force_portable_kernel(false);
 }
 
 TEST_CASE("jaccard_join: large sets at a low threshold (slack above 254: the XOR-parity path) equal the naive loop") {
-    const auto s = sender_lists(3, 5, 60, 700, 200, 600);
+    auto s = sender_lists(3, 5, 60, 700, 200, 600);
+    std::mt19937 rng(17);
+    for (uint32_t k = 0; k < 40; ++k) {   // one-list sources: pooled blocks with pairs inside them
+        const uint32_t from = k * 7;
+        std::vector<uint32_t> v(s.items.begin() + long(s.offsets[from]), s.items.begin() + long(s.offsets[from + 1]));
+        for (int d = 0; d < 30; ++d) v.erase(v.begin() + long(rng() % v.size()));
+        s.add(v, 5000 + k);
+    }
     check_join(s, 0.05);
     metrics::JoinCounters c;
     metrics::jaccard_join(s, 0.05, 1, JoinStrategy::Blocked, &c);
