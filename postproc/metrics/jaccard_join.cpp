@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <cstring>
 #include <numeric>
 #include <functional>
 #include <thread>
@@ -291,40 +292,54 @@ MSC_INLINE uint32_t dense_misses(const uint64_t* a, const uint64_t* u, unsigned 
 }
 
 // The slack walk over one block: lanes l in [l0, l1) (members of the block) start at
-// c = c0 - delta[l] (c0 <= 255, saturating at 0: out), the others at 0. For every item of x' = x ∩ U_B (dense part; rarest words first, high bits
-// first) every lane lacking it loses 1 (saturating at 0). Stops as soon as every lane is 0 (out).
+// c = c0 - delta[l] (c0 <= 255, saturating at 0: out), the others at 0. For every item of
+// x' = x ∩ U_B (dense part; rarest words first, high bits first) every lane lacking it loses 1
+// (saturating at 0). Stops as soon as every lane is 0 (out).
 // Returns the lanes still in (c > 0) and, when there are any, their c in c_out; adds the items
 // stepped through to `steps`. mk: the block's item -> lanes masks; pre: its per-word item offsets.
 uint64_t slack_walk_portable(const uint64_t* xw, const uint64_t* uw, const uint16_t* pre, const uint64_t* mk,
                              unsigned W, uint8_t c0, const uint8_t* delta, uint32_t l0, uint32_t l1, uint8_t* c_out,
                              uint64_t& steps_out) {
-    uint8_t c[kMaxBlock] = {};
+    // SWAR: the 64 countdowns as bytes of 8 words (lane 8k + j = byte j of word k)
+    constexpr uint64_t kLow7 = 0x7f7f7f7f7f7f7f7full, kHigh = 0x8080808080808080ull;
+    constexpr uint64_t kBcast = 0x0101010101010101ull, kBit = 0x8040201008040201ull;
+    uint8_t c8[kMaxBlock] = {};
+    for (uint32_t l = l0; l < l1; ++l) c8[l] = c0 > delta[l] ? uint8_t(c0 - delta[l]) : 0;
+    uint64_t c[kMaxBlock / 8];
+    std::memcpy(c, c8, sizeof c);
+    const unsigned k0 = l0 / 8, k1 = (l1 + 7) / 8;   // words holding lanes [l0, l1)
+    auto any = [&] {
+        uint64_t o = 0;
+        for (unsigned k = k0; k < k1; ++k) o |= c[k];
+        return o != 0;
+    };
+    if (!any()) return 0;
     uint64_t steps = 0;
-    uint64_t live = 0;
-    for (uint32_t l = l0; l < l1; ++l) {
-        c[l] = c0 > delta[l] ? uint8_t(c0 - delta[l]) : 0;
-        if (c[l]) live |= 1ull << l;
-    }
-    for (unsigned w = W; w-- > 0 && live;) {
+    for (unsigned w = W; w-- > 0;) {
         const uint64_t u = uw[w];
         uint64_t m = xw[w] & u;
         while (m) {
             const unsigned bit = 63u - unsigned(__builtin_clzll(m));
             m &= ~(1ull << bit);
-            const uint64_t idx = pre[w] + uint64_t(__builtin_popcountll(u << (63u - bit))) - 1;
+            const uint64_t lm = mk[pre[w] + uint64_t(__builtin_popcountll(u << (63u - bit))) - 1];
             ++steps;
-            for (uint64_t miss = live & ~mk[idx]; miss; miss &= miss - 1) {
-                const unsigned l = unsigned(__builtin_ctzll(miss));
-                if (--c[l] == 0) live &= ~(1ull << l);
+            for (unsigned k = k0; k < k1; ++k) {
+                const uint64_t has = ((lm >> (8 * k)) & 0xff) * kBcast & kBit;              // byte j: bit j or 0
+                const uint64_t lacks = (~((((has & kLow7) + kLow7) | has) & kHigh) & kHigh) >> 7;   // 1 if 0
+                const uint64_t nz = ((((c[k] & kLow7) + kLow7) | c[k]) & kHigh) >> 7;       // 1 if c > 0
+                c[k] -= lacks & nz;
             }
-            if (!live) {
+            if (!any()) {
                 steps_out += steps;
                 return 0;
             }
         }
     }
     steps_out += steps;
-    std::copy(c, c + kMaxBlock, c_out);
+    std::memcpy(c8, c, sizeof c);
+    uint64_t live = 0;
+    for (uint32_t l = l0; l < l1; ++l) live |= uint64_t(c8[l] != 0) << l;
+    std::copy(c8, c8 + kMaxBlock, c_out);
     return live;
 }
 
