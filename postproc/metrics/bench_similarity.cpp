@@ -22,9 +22,11 @@
 // join is the one `moneroscope analyze` runs (metrics::dedup_join); --no-dedup runs jaccard_join
 // on the lists themselves. Printed per partition: lists, distinct sets, eligible list and set
 // pairs, blocks, block tests/passes, candidate pairs, after parity, verified, high set and list
-// pairs, wall and CPU s, and the /24 Jaccard of 100,000 random pairs; at the end the totals and
-// the peak RSS. --verify compares with the naive all-pairs loop: total high list pairs, and per
-// list the high-pair count and max Jaccard (dedup), or the pair list (--no-dedup). Small N only.
+// pairs, wall and CPU s (Blocked: also super-block tests/passes and slack-kernel runs, pairs
+// covered and item steps, with CPU ns per candidate pair), and the /24 Jaccard of 100,000 random
+// pairs; at the end the totals and the peak RSS. --portable runs the portable (non-AVX2) kernel.
+// --verify compares with the naive all-pairs loop: total high list pairs, and per list the
+// high-pair count and max Jaccard (dedup), or the pair list (--no-dedup). Small N only.
 #include "metrics/jaccard_join.hpp"
 
 #include <sys/resource.h>
