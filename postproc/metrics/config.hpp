@@ -53,8 +53,10 @@ struct Config {
     // Exact all-pairs histograms cost ~ sum over items of (lists containing it)^2; above this many
     // pair-increments per vantage the histograms are computed on a deterministic sample of
     // similarity_histogram_sample pairs instead (Histogram::exact = false). Flags are always exact.
-    uint64_t similarity_histogram_max_work = 400000000;
-    uint64_t similarity_histogram_sample = 2000000;
+    // 10^8 increments (~0.5-1 s on two threads) is about what the 2-million-pair sample costs;
+    // 4*10^8 (before session 3) made the histograms half of `analyze` on 13k-list vantages.
+    uint64_t similarity_histogram_max_work = 100000000;
+    uint64_t similarity_histogram_sample = 500000;   // 100 bins: >= 50 samples in every bin of probability >= 1e-4
     unsigned threads = 2;                    // worker threads for the similarity join
 
     // ---- Connections (§3) --------------------------------------------------------------------

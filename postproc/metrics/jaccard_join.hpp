@@ -112,9 +112,10 @@ uint64_t eligible_pairs(const SetCollection& sets);
 // Histogram of J over all pairs with different group. Exact (J > 0 pairs enumerated through an
 // inverted index, J == 0 by subtraction) when the estimated work is <= max_work, else on a
 // deterministic sample of `sample` pairs (hist.exact = false). *nonzero = pairs with J > 0 (exact
-// mode) or sampled pairs with J > 0.
+// mode) or sampled pairs with J > 0. The exact mode runs on `threads` threads (results identical:
+// integer counts summed per bin).
 void jaccard_histogram(const SetCollection& sets, uint32_t bins, uint64_t max_work, uint64_t sample,
-                       Histogram& hist, uint64_t* nonzero);
+                       Histogram& hist, uint64_t* nonzero, unsigned threads = 1);
 
 // Adds one value in [0,1] to a histogram with hist.counts.size() bins over [0,1] (J==0 -> zero).
 void hist_add(Histogram& h, double v, uint64_t times = 1);

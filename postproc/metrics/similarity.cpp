@@ -123,10 +123,10 @@ void similarity(const Ctx& ctx, AnalysisResult& r) {
         Histogram hs, hi;
         uint64_t nz = 0;
         jaccard_histogram(subs, cfg.similarity_histogram_bins, cfg.similarity_histogram_max_work,
-                          cfg.similarity_histogram_sample, hs, &nz);
+                          cfg.similarity_histogram_sample, hs, &nz, cfg.threads);
         if (hs.exact) r.pls_pairs_nonzero += nz;
         jaccard_histogram(ips, cfg.similarity_histogram_bins, cfg.similarity_histogram_max_work,
-                          cfg.similarity_histogram_sample, hi, nullptr);
+                          cfg.similarity_histogram_sample, hi, nullptr, cfg.threads);
         merge_hist(r.jaccard_subnet_hist, hs);
         merge_hist(r.jaccard_ip_hist, hi);
         r.pls_pairs_total += eligible_pairs(subs);

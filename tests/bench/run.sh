@@ -109,8 +109,9 @@ if ! skipped ek; then
   export MSC_EK_ARGS="$("$msc" tshark-args | tr '\n' ' ')"
   measure ek bash -c 'printf "%s\0" "$@" | xargs -0 -P '"$jobs"' -I{} bash -c '"'"'v=$(basename "$(dirname "$1")"); "$tsh" -n -r "$1" $MSC_EK_ARGS > "$work/ek/$v.ek"'"'"' _ {}' _ "${caps[@]}"
   ekmb=$(cat "$work"/ek/*.ek | wc -c | awk '{printf "%.1f", $1/1e6}')
-  msgs=$(cat "$work"/ek/*.ek | grep -o '"monero_monero_command"' | wc -l)
-  lists=$(cat "$work"/ek/*.ek | grep -o '"monero_monero_peerlist_count"' | wc -l)
+  # records: "…|command=N|…" (a record starts with frame_time=, so command= always follows a '|')
+  msgs=$(cat "$work"/ek/*.ek | grep -o '|command=' | wc -l)
+  lists=$(cat "$work"/ek/*.ek | grep -o '|peerlist_count=' | wc -l)
   echo "         ek: $ekmb MB, $msgs Levin messages, $lists peer lists"
 fi
 if [ -x "$msc" ]; then
