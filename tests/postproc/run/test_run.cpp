@@ -127,7 +127,8 @@ TEST_CASE("tshark argv is the record invocation of the ek contract (fields, or e
     Tshark t;
     t.command = {"/x/tshark-msc"};
     std::vector<std::string> tail{"-Y", "monero", "-o", "monero.payload_tree:FALSE",
-                                  "-o", "monero.export_records:TRUE", "-e", "monero.record"};
+                                  "-o", "monero.export_records:TRUE", "-o", "gui.column.format:\"No.\",\"%m\"",
+                                  "-e", "monero.record"};
     std::vector<std::string> fields{"/x/tshark-msc", "-n", "-r", "c.pcapng", "-T", "fields"};
     fields.insert(fields.end(), tail.begin(), tail.end());
     CHECK(tshark_argv(t, "c.pcapng") == fields);
