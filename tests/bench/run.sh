@@ -128,7 +128,9 @@ else
 fi
 if ! skipped sim && [ "$simlists" != 0 ]; then
   if [ -x "$simb" ]; then
-    measure sim "$simb" --lists "$simlists" --threads 2
+    measure sim bash -c '"$0" "$@" | tee "'"$work"'/sim.out"' "$simb" --lists "$simlists" --threads 2
+    # the join alone (the step's wall time also generates the 700 k synthetic lists)
+    JOIN_WALL=$(sed -n 's/.*| join \([0-9.]*\) s wall.*/\1/p' "$work/sim.out" | tail -1)
   else
     echo "sim: $simb not built - skipped"
   fi
@@ -147,8 +149,8 @@ fi
 if [ -n "${WALL[ek]:-}" ] && [ -n "${WALL[bare]:-}" ]; then
   echo "ek wall / bare wall          = $(ratio "${WALL[ek]}" "${WALL[bare]}")"
 fi
-if [ -n "${WALL[sim]:-}" ]; then
-  echo "similarity ($simlists lists)  = ${WALL[sim]} s  (target < 60 s on 2 cores: $(verdict "$(ratio "${WALL[sim]}" 60)" 0.9999))"
+if [ -n "${JOIN_WALL:-}" ]; then
+  echo "similarity ($simlists lists)  = $JOIN_WALL s join wall (step ${WALL[sim]} s with list generation)  (target < 60 s on 2 cores: $(verdict "$(ratio "$JOIN_WALL" 60)" 0.9999))"
 fi
 peak=0
 for k in "${!RSS[@]}"; do [ "${RSS[$k]}" -gt "$peak" ] && peak=${RSS[$k]}; done
