@@ -1093,6 +1093,18 @@ void hist_add(Histogram& h, double v, uint64_t times) {
     h.counts[size_t(k)] += times;
 }
 
+namespace {
+// Sums per-thread histograms (and their J > 0 counts) into hist / nz.
+void add_parts(Histogram& hist, const std::vector<Histogram>& part, const std::vector<uint64_t>& part_nz, uint64_t& nz) {
+    for (size_t t = 0; t < part.size(); ++t) {
+        for (size_t b = 0; b < hist.counts.size(); ++b) hist.counts[b] += part[t].counts[b];
+        hist.zero += part[t].zero;
+        hist.total += part[t].total;
+        nz += part_nz[t];
+    }
+}
+} // namespace
+
 void jaccard_histogram(const SetCollection& sets, uint32_t bins, uint64_t max_work, uint64_t sample,
                        Histogram& hist, uint64_t* nonzero, unsigned threads) {
     hist = Histogram{};
@@ -1155,12 +1167,7 @@ void jaccard_histogram(const SetCollection& sets, uint32_t bins, uint64_t max_wo
             }
         };
         run_workers(T, work_fn);
-        for (unsigned t = 0; t < T; ++t) {
-            for (size_t b = 0; b < hist.counts.size(); ++b) hist.counts[b] += part[t].counts[b];
-            hist.zero += part[t].zero;
-            hist.total += part[t].total;
-            nz += part_nz[t];
-        }
+        add_parts(hist, part, part_nz, nz);
         hist.zero += total_pairs - nz;
         hist.total += total_pairs - nz;
         hist.exact = true;
@@ -1230,12 +1237,7 @@ void jaccard_histogram(const SetCollection& sets, uint32_t bins, uint64_t max_wo
             }
         };
         run_workers(T, work_fn);
-        for (unsigned t = 0; t < T; ++t) {
-            for (size_t b = 0; b < hist.counts.size(); ++b) hist.counts[b] += part[t].counts[b];
-            hist.zero += part[t].zero;
-            hist.total += part[t].total;
-            nz += part_nz[t];
-        }
+        add_parts(hist, part, part_nz, nz);
     }
     if (nonzero) *nonzero = nz;
 }
