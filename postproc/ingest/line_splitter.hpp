@@ -3,8 +3,10 @@
 //
 // A line that lies inside one chunk is handed over in place (a view into the chunk); only a line
 // that spans chunks is copied. A line longer than the cap is never held: from the byte that
-// crosses the cap on, the splitter is skipping() (a caller may stop reading there), and the line is
-// reported once, with its length, when its newline or the end of the stream arrives.
+// crosses the cap on, the splitter is skipping(). In Skip mode the line is reported once, with
+// its length, when its newline or the end of the stream arrives, and splitting goes on; in Stop
+// mode the splitter stops right there (nothing after the cap is delivered, skipping() stays true)
+// so that the caller can abandon the stream.
 #pragma once
 
 #include <cstdint>
@@ -16,11 +18,14 @@ namespace msc {
 
 class LineSplitter {
 public:
-    explicit LineSplitter(size_t max_line) : max_(max_line ? max_line : 1) {}
+    enum class Overlong { Skip, Stop };
+    explicit LineSplitter(size_t max_line, Overlong mode = Overlong::Skip)
+        : max_(max_line ? max_line : 1), mode_(mode) {}
 
     // on_line(std::string_view line) without the '\n'; on_overlong(uint64_t bytes).
     template <class OnLine, class OnOverlong>
     void feed(std::string_view chunk, OnLine&& on_line, OnOverlong&& on_overlong) {
+        if (mode_ == Overlong::Stop && skipping_) return;
         const char* p = chunk.data();
         const char* const e = p + chunk.size();
         while (p < e) {
@@ -33,6 +38,7 @@ public:
                 skipping_ = true;
                 skipped_ = pending_.size() + piece;
                 std::string().swap(pending_);   // release the memory now
+                if (mode_ == Overlong::Stop) return;
             } else if (nl && pending_.empty()) {
                 on_line(std::string_view(p, piece));
             } else {
@@ -68,6 +74,7 @@ private:
     }
 
     size_t max_;
+    Overlong mode_;
     std::string pending_;
     bool skipping_ = false;
     uint64_t skipped_ = 0;

@@ -343,8 +343,8 @@ RunSummary run_captures(const std::vector<CaptureInput>& captures, const Tshark&
         std::string err_text;
         bool overflow = false, sink_failed = false;
         if (child.pid > 0) {
-            LineSplitter split(opt.max_line_bytes);
-            auto no_overlong = [](uint64_t) {};   // never reached: the first overlong byte stops the capture
+            LineSplitter split(opt.max_line_bytes, LineSplitter::Overlong::Stop);
+            auto no_overlong = [](uint64_t) {};   // never called in Stop mode: skipping() ends the capture
             std::vector<char> buf(256 * 1024);
             pollfd fds[2] = {{child.out, POLLIN, 0}, {child.err, POLLIN, 0}};
             int open = 2;

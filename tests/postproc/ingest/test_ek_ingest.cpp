@@ -494,6 +494,16 @@ TEST_CASE("LineSplitter: any chunking gives the same lines; overlong lines are r
     CHECK(s.skipping());
     s.finish([](std::string_view) {}, [&](uint64_t n) { over.push_back(n); });
     CHECK(over == std::vector<uint64_t>{10});
+    // Stop mode (run's tshark pipe): nothing after the byte over the cap, even in the same chunk
+    LineSplitter stop(4, LineSplitter::Overlong::Stop);
+    std::vector<std::string> got;
+    auto keep = [&](std::string_view l) { got.emplace_back(l); };
+    auto never = [&](uint64_t) { FAIL("no overlong report in Stop mode"); };
+    stop.feed("ok\n0123456789\nafter\n", keep, never);
+    CHECK(stop.skipping());
+    stop.feed("more\n", keep, never);
+    CHECK(got == std::vector<std::string>{"ok"});
+    CHECK(stop.skipping());
 }
 
 TEST_CASE("malformed lines: truncated, garbage, wrong types, absurd numbers") {
