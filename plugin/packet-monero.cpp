@@ -775,18 +775,20 @@ struct SegInfo {
 void add_context(proto_tree* t, tvbuff_t* tvb, packet_info* pinfo, int off, struct tcpinfo* ti,
                  levin::RecordWriter* rec) {
   proto_item* it;
+  const char* src = address_to_str(pinfo->pool, &pinfo->src);
+  const char* dst = address_to_str(pinfo->pool, &pinfo->dst);
   if (rec) {
     rec_time(rec, hf_frame_time, pinfo->abs_ts);
     rec_uint(rec, hf_frame, pinfo->num);
-    rec_raw(rec, hf_src, address_to_str(pinfo->pool, &pinfo->src));
-    rec_raw(rec, hf_dst, address_to_str(pinfo->pool, &pinfo->dst));
+    rec_raw(rec, hf_src, src);
+    rec_raw(rec, hf_dst, dst);
     rec_uint(rec, hf_srcport, pinfo->srcport);
     rec_uint(rec, hf_dstport, pinfo->destport);
   }
   it = proto_tree_add_time(t, hf_frame_time, tvb, off, 0, &pinfo->abs_ts); proto_item_set_generated(it);
   it = proto_tree_add_uint(t, hf_frame, tvb, off, 0, pinfo->num); proto_item_set_generated(it);
-  it = proto_tree_add_string(t, hf_src, tvb, off, 0, address_to_str(pinfo->pool, &pinfo->src)); proto_item_set_generated(it);
-  it = proto_tree_add_string(t, hf_dst, tvb, off, 0, address_to_str(pinfo->pool, &pinfo->dst)); proto_item_set_generated(it);
+  it = proto_tree_add_string(t, hf_src, tvb, off, 0, src); proto_item_set_generated(it);
+  it = proto_tree_add_string(t, hf_dst, tvb, off, 0, dst); proto_item_set_generated(it);
   it = proto_tree_add_uint(t, hf_srcport, tvb, off, 0, pinfo->srcport); proto_item_set_generated(it);
   it = proto_tree_add_uint(t, hf_dstport, tvb, off, 0, pinfo->destport); proto_item_set_generated(it);
   if (ti == nullptr) return;
