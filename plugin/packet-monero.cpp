@@ -18,6 +18,8 @@
 #include <epan/packet.h>
 #include <epan/prefs.h>
 #include <epan/proto_data.h>
+#include <epan/stat_tap_ui.h>
+#include <epan/tap.h>
 extern "C" {  // these headers lack __cplusplus guards in 4.0
 #include <epan/reassemble.h>
 #include <epan/strutil.h>
@@ -27,6 +29,8 @@ extern "C" {  // these headers lack __cplusplus guards in 4.0
 #include <wsutil/wmem/wmem.h>
 
 #include <algorithm>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <deque>
 #include <memory>
@@ -91,6 +95,11 @@ msc_bool pref_compact_peers = FALSE;
 // fields nobody asked for are never created, which saves most of the ek export's cost over a bare
 // pass. Implies compact peer lists (the per-entry subtree is not built).
 msc_bool pref_export_records = FALSE;
+// Tap "moneroscope": per frame, the frame's records joined by ',' (the line `-T fields -e monero.record`
+// prints). Its listener `-z monero,records` writes that line to stdout from tshark's tap pass, so an
+// export needs neither a protocol tree nor a display filter nor tshark's per-packet print path:
+// `tshark -q -z monero,records` costs about what a bare pass costs (docs/performance.md §2).
+int monero_tap = -1;
 // Messages up to this many bytes are reassembled one TCP segment at a time so that every segment
 // is counted (monero.segments exact); larger ones are reassembled in one request and their count
 // is a lower bound (monero.segments_exact = false).
@@ -269,13 +278,68 @@ void rec_time(levin::RecordWriter* r, int hf, const nstime_t& t) {
 void rec_raw(levin::RecordWriter* r, int hf, const char* v) { if (r) if (const char* k = rkey(hf)) r->add_raw(k, v); }
 // The one-field record of a monero item that is not a message (signature-only segment, resync,
 // truncated header), so that -e monero.record keeps one record per monero item like -J does.
-void add_marker_record(proto_tree* t, tvbuff_t* tvb, int hf, uint64_t v) {
-  if (!pref_export_records) return;
+// Records are built when the preference asks for the monero.record item or a listener of the tap
+// is registered (tshark -z monero,records); never in a plain GUI or tshark session.
+bool records_wanted() { return pref_export_records || have_tap_listener(monero_tap); }
+
+// Hands a finished record to whoever wants it: the monero.record item (preference) and the tap
+// line of this frame (queued once per frame on its first record; later records of the frame are
+// appended, the tap reads the line after the whole frame is dissected).
+void emit_record(proto_tree* t, tvbuff_t* tvb, packet_info* pinfo, int offset, const std::string& r) {
+  if (pref_export_records) {
+    proto_item* it = proto_tree_add_string(t, hf_record, tvb, offset, 0, r.c_str());
+    proto_item_set_generated(it);
+  }
+  if (have_tap_listener(monero_tap)) {
+    auto* line = static_cast<wmem_strbuf_t*>(p_get_proto_data(pinfo->pool, pinfo, proto_owner, 2));
+    if (line == nullptr) {
+      line = wmem_strbuf_new(pinfo->pool, "");
+      p_add_proto_data(pinfo->pool, pinfo, proto_owner, 2, line);
+      tap_queue_packet(monero_tap, pinfo, line);
+    } else {
+      wmem_strbuf_append_c(line, ',');
+    }
+    wmem_strbuf_append_len(line, r.data(), r.size());
+  }
+}
+
+// The one-field record of a monero item that is not a message (signature-only segment, resync,
+// truncated header), so that the export keeps one record per monero item like -J does.
+void add_marker_record(proto_tree* t, tvbuff_t* tvb, packet_info* pinfo, int hf, uint64_t v) {
+  if (!records_wanted()) return;
   g_record.clear();
   rec_uint(&g_record, hf, v);
-  proto_item* it = proto_tree_add_string(t, hf_record, tvb, 0, 0, g_record.str().c_str());
-  proto_item_set_generated(it);
+  emit_record(t, tvb, pinfo, 0, g_record.str());
   g_record.clear();
+}
+
+// -z monero,records[,FILTER]: one line per frame with records, written from the tap pass.
+tap_packet_status records_tap_packet(void*, packet_info*, epan_dissect_t*, const void* data, tap_flags_t) {
+  const auto* line = static_cast<const wmem_strbuf_t*>(data);
+  std::fwrite(wmem_strbuf_get_str(line), 1, wmem_strbuf_get_len(line), stdout);
+  std::putc('\n', stdout);
+  return TAP_PACKET_DONT_REDRAW;
+}
+
+void records_tap_finish(void*) { std::fflush(stdout); }
+
+void records_tap_init(const char* opt_arg, void*) {
+  static const char kPrefix[] = "monero,records";
+  const char* filter = nullptr;
+  if (std::strncmp(opt_arg, kPrefix, sizeof kPrefix - 1) == 0 && opt_arg[sizeof kPrefix - 1] == ',')
+    filter = opt_arg + sizeof kPrefix;
+  else if (std::strcmp(opt_arg, kPrefix) != 0) {
+    std::fprintf(stderr, "tshark: invalid -z argument \"%s\": use -z monero,records[,FILTER]\n", opt_arg);
+    std::exit(1);
+  }
+  static int tapdata;  // the listener has no state; its address identifies it
+  GString* err = register_tap_listener("moneroscope", &tapdata, filter, TL_REQUIRES_NOTHING, nullptr,
+                                       records_tap_packet, nullptr, records_tap_finish);
+  if (err != nullptr) {
+    std::fprintf(stderr, "tshark: -z monero,records: %s\n", err->str);
+    g_string_free(err, TRUE);
+    std::exit(1);
+  }
 }
 
 void cleanup_state() {
@@ -534,11 +598,12 @@ void add_semantic(const MsgCtx& c, const levin::WalkResult& w, const levin::Sema
   uint32_t blk_node = levin::kNone;
   size_t peer_idx = 0;
   proto_item* pl_item = nullptr;
+  bool in_list = false;      // inside a peer list (pl_tree is null when there is no tree: tap export)
   int pl_off = c.body_off;
   std::string compact;       // monero.peerlist.compact of the current list (compact mode)
   const bool compact_mode = pref_compact_peers || c.rec != nullptr;
   auto flush_compact = [&]() {
-    if (pl_tree != nullptr && compact_mode) {
+    if (in_list && compact_mode) {
       proto_item* ci = proto_tree_add_string(pl_tree, hf_peerlist_compact, c.tvb,
                                              pl_off, 0, compact.c_str());
       proto_item_set_generated(ci);
@@ -574,6 +639,7 @@ void add_semantic(const MsgCtx& c, const levin::WalkResult& w, const levin::Sema
         pl_item = it;
         pl_off = off;
         pl_tree = proto_item_add_subtree(it, ett_peerlist);
+        in_list = true;
         proto_tree_add_uint(pl_tree, hf_peerlist_count, c.tvb, voff, 0, static_cast<guint32>(nd.count));
         rec_uint(c.rec, hf_peerlist_count, static_cast<guint32>(nd.count));
         proto_item* pi = proto_tree_add_uint(pl_tree, hf_peerlist_present, c.tvb, voff, 0,
@@ -583,13 +649,13 @@ void add_semantic(const MsgCtx& c, const levin::WalkResult& w, const levin::Sema
         break;
       }
       case Role::Peer:
-        if (pl_tree != nullptr && peer_idx < s.peers.size() && s.peers[peer_idx].node == i) {
+        if (in_list && peer_idx < s.peers.size() && s.peers[peer_idx].node == i) {
           const levin::PeerEntry& pe = s.peers[peer_idx++];
           if (compact_mode) {
             if (!compact.empty()) compact += ' ';
             levin::append_peer_compact(compact, pe);
             if (pe.keys & levin::kPeerHasLastSeen) expert_add_info(c.pinfo, pl_item, &ei_peer_last_seen);
-          } else {
+          } else if (pl_tree != nullptr) {
             add_peer(c, pl_tree, w, pe);
           }
         }
@@ -843,7 +909,7 @@ void dissect_message(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree, int of
   const int msg_len = complete ? static_cast<int>(total) : avail;
 
   MsgInfo* mi = msg_info(pinfo, msg_key);
-  levin::RecordWriter* rec = pref_export_records ? &g_record : nullptr;
+  levin::RecordWriter* rec = records_wanted() ? &g_record : nullptr;
   if (rec) rec->clear();
   if (first_pass && !mi->valid) {
     mi->valid = true;
@@ -1070,8 +1136,7 @@ void dissect_message(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree, int of
   proto_item_set_generated(it);
   if (rec) {   // before a reassembled fragment message below reuses g_record
     rec_bool(rec, hf_payload_decoded, decoded);
-    it = proto_tree_add_string(mt_tree, hf_record, tvb, offset, 0, rec->str().c_str());
-    proto_item_set_generated(it);
+    emit_record(mt_tree, tvb, pinfo, offset, rec->str());
     rec->clear();
   }
 
@@ -1120,7 +1185,7 @@ void add_sig_marker(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree) {
   proto_item* it = proto_tree_add_boolean(t, hf_sig_segment, tvb, 0, 8, TRUE);
   proto_item_set_generated(it);
   expert_add_info(pinfo, it, &ei_sig_only);
-  add_marker_record(t, tvb, hf_sig_segment, 1);
+  add_marker_record(t, tvb, pinfo, hf_sig_segment, 1);
   set_info(pinfo, "Levin signature only (message continues in a later segment)");
 }
 
@@ -1161,7 +1226,7 @@ int dissect_monero(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree, void* da
       proto_tree* t = proto_item_add_subtree(mitem, ett_monero);
       proto_item* it = proto_tree_add_uint(t, hf_resync_skipped, tvb, offset, static_cast<int>(pos), static_cast<guint32>(pos));
       expert_add_info(pinfo, it, &ei_resync);
-      add_marker_record(t, tvb, hf_resync_skipped, static_cast<guint32>(pos));
+      add_marker_record(t, tvb, pinfo, hf_resync_skipped, static_cast<guint32>(pos));
       set_info(pinfo, "[continuation or non-Levin data]");
       offset += static_cast<int>(pos);
       if (first_pass && pend) pend->active = false;
@@ -1206,7 +1271,7 @@ int dissect_monero(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree, void* da
       proto_tree* t = proto_item_add_subtree(mitem, ett_monero);
       proto_item* it = proto_tree_add_boolean(t, hf_truncated, tvb, offset, remaining, TRUE);
       expert_add_info_format(pinfo, it, &ei_truncated, "Levin header incomplete: %d of 33 bytes", remaining);
-      add_marker_record(t, tvb, hf_truncated, 1);
+      add_marker_record(t, tvb, pinfo, hf_truncated, 1);
       set_info(pinfo, "[truncated Levin header]");
       return cap;
     }
@@ -1531,6 +1596,10 @@ void proto_register_monero() {
                                  "tshark -T ek -e monero.record (the moneroscope run invocation sets it)",
                                  &pref_export_records);
   build_record_keys();
+  monero_tap = register_tap("moneroscope");
+  static stat_tap_ui records_ui = {REGISTER_PACKET_STAT_GROUP_UNSORTED, "Monero export records (moneroscope)",
+                                   "monero,records", records_tap_init, 0, nullptr};
+  register_stat_tap_ui(&records_ui, nullptr);
 
   reassembly_table_register(&levin_reassembly_table, &addresses_ports_reassembly_table_functions);
   register_cleanup_routine(cleanup_state);

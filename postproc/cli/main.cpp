@@ -188,8 +188,9 @@ int main(int argc, char** argv) {
     auto* ta = app.add_subcommand("tshark-args", "Print the tshark arguments that export what analyze reads, one per "
                                                  "line (after `tshark -n -r CAPTURE`)");
     std::string ta_form = "ek";
-    ta->add_option("--form", ta_form, "ek (-T ek, what analyze documents) or fields (-T fields, what run uses)")
-        ->check(CLI::IsMember({"ek", "fields"}))->capture_default_str();
+    ta->add_option("--form", ta_form, "ek (-T ek, what analyze documents), fields (-T fields) or tap "
+                                      "(-q -z monero,records, what run uses; lines as with fields)")
+        ->check(CLI::IsMember({"ek", "fields", "tap"}))->capture_default_str();
 
     try {
         app.parse(argc, argv);
@@ -201,7 +202,9 @@ int main(int argc, char** argv) {
     if (*ta) {
         run::Tshark none;
         none.command.clear();
-        const auto args = run::tshark_argv(none, "CAPTURE", ta_form == "ek" ? run::TsharkOutput::Ek : run::TsharkOutput::Fields);
+        const auto form = ta_form == "ek" ? run::TsharkOutput::Ek
+                          : ta_form == "fields" ? run::TsharkOutput::Fields : run::TsharkOutput::Tap;
+        const auto args = run::tshark_argv(none, "CAPTURE", form);
         // drop the "-n -r CAPTURE" prefix: the caller writes it
         for (size_t i = 3; i < args.size(); ++i) std::cout << args[i] << "\n";
         return 0;

@@ -81,7 +81,7 @@ int run_pipeline(const PipelineOptions& opt) {
                               : "no capture files to analyse");
         return kRunUsage;
     }
-    if (auto why = check_tshark(opt.tshark)) {
+    if (auto why = check_tshark(opt.tshark, opt.keep_ek ? TsharkOutput::Ek : TsharkOutput::Tap)) {
         say(*why);
         return kRunNoTshark;
     }

@@ -211,6 +211,11 @@ std::vector<std::string> tshark_argv(const Tshark& ts, const std::string& captur
     argv.insert(argv.end(), ts.extra_args.begin(), ts.extra_args.end());
     for (const char* a : {"-n", "-r"}) argv.emplace_back(a);
     argv.push_back(capture);
+    if (form == TsharkOutput::Tap) {
+        // nothing but the tap's lines on stdout; tshark builds no tree and no columns
+        for (const char* a : {"-q", "-z", "monero,records"}) argv.emplace_back(a);
+        return argv;
+    }
     // gui.column.format: one cheap column instead of the default seven; the export prints none, but
     // tshark and the dissectors fill them per packet (~15 % of the export's CPU, docs/performance.md §2)
     for (const char* a : {"-T", form == TsharkOutput::Ek ? "ek" : "fields", "-Y", "monero", "-o",
@@ -220,7 +225,7 @@ std::vector<std::string> tshark_argv(const Tshark& ts, const std::string& captur
     return argv;
 }
 
-std::optional<std::string> check_tshark(const Tshark& ts) {
+std::optional<std::string> check_tshark(const Tshark& ts, TsharkOutput form) {
     if (ts.command.empty() || ts.command[0].empty()) return std::string("no tshark command given");
     const std::string& prog = ts.command[0];
     if (!sys::executable_in_path(prog)) {
@@ -240,6 +245,16 @@ std::optional<std::string> check_tshark(const Tshark& ts) {
         return "the moneroscope Wireshark plugin is not loaded by '" + prog + "' (no field " + ts.required_field +
                "): install it with `cmake --install build` (copies it into Wireshark's global plugin "
                "directory), or pass --tshark tests/tshark-msc to use the freshly built one";
+    if (form == TsharkOutput::Tap) {
+        // `-z help` lists every registered -z argument (on stderr)
+        argv = ts.command;
+        argv.insert(argv.end(), {"-z", "help"});
+        capture_output(argv, out, err, 64u << 20);   // exit status differs across versions: read the list
+        if ((out + err).find("monero,records") == std::string::npos)
+            return "the moneroscope Wireshark plugin loaded by '" + prog + "' is older than this moneroscope "
+                   "(no `-z monero,records` export): reinstall it with `cmake --install build`, or pass "
+                   "--tshark tests/tshark-msc to use the freshly built one";
+    }
     return std::nullopt;
 }
 
@@ -336,7 +351,7 @@ RunSummary run_captures(const std::vector<CaptureInput>& captures, const Tshark&
         {
             std::lock_guard<std::mutex> lk(mu);
             if (!g_stop.load())
-                child = spawn(tshark_argv(ts, cap.path, keep ? TsharkOutput::Ek : TsharkOutput::Fields), error);
+                child = spawn(tshark_argv(ts, cap.path, keep ? TsharkOutput::Ek : TsharkOutput::Tap), error);
             else error = "interrupted";
             active[idx].pid = child.pid;
         }

@@ -35,18 +35,23 @@ struct Tshark {
     std::string required_field = "monero.record";
 };
 
-// How tshark hands the messages over (docs/ek-contract.md §1, §3b). Both carry one monero.record
-// per Levin message and give identical analyses; Fields skips tshark's JSON string escaping (the
-// largest cost of the export after dissection), Ek is what --keep-ek keeps (a real ek file).
-enum class TsharkOutput { Fields, Ek };
+// How tshark hands the messages over (docs/ek-contract.md §1, §3b, §3c). All three carry one
+// monero.record per Levin message and give identical analyses:
+//   Tap     `-q -z monero,records`: the plugin's tap writes each frame's records from tshark's tap
+//           pass; no protocol tree, display filter or per-packet printing (what run uses; cheaper
+//           than a bare `tshark -r` pass, docs/performance.md §2)
+//   Fields  `-T fields -Y monero -e monero.record`: the same lines through tshark's print path
+//   Ek      `-T ek ... -e monero.record`: a real ek file (what --keep-ek keeps)
+enum class TsharkOutput { Tap, Fields, Ek };
 
 // The full argv for one capture.
 std::vector<std::string> tshark_argv(const Tshark& ts, const std::string& capture,
-                                     TsharkOutput form = TsharkOutput::Fields);
+                                     TsharkOutput form = TsharkOutput::Tap);
 
-// nullopt when tshark runs and the plugin's fields are registered; otherwise one sentence saying
-// what is wrong and how to fix it (tshark missing, plugin not loaded, tshark failing).
-std::optional<std::string> check_tshark(const Tshark& ts);
+// nullopt when tshark runs and the plugin's fields are registered (and, for the Tap form, its
+// `-z monero,records` listener); otherwise one sentence saying what is wrong and how to fix it
+// (tshark missing, plugin not loaded or too old, tshark failing).
+std::optional<std::string> check_tshark(const Tshark& ts, TsharkOutput form = TsharkOutput::Tap);
 
 // SIGINT/SIGTERM handling for the lifetime of the object: the first signal only sets a flag
 // (requested()), the previous handlers are restored on destruction. Nests: the flag is reset only

@@ -92,13 +92,12 @@ check() {
   elif [ $rc -ge 128 ]; then verdict=crash
   # exit 2 = "capture cut short / bad record" from wiretap: expected for truncated/snapped inputs
   elif [ $rc != 0 ] && [ $rc != 2 ]; then verdict=crash
-  elif ! python3 -c '
-import json, sys
-for n, line in enumerate(open(sys.argv[1], "rb"), 1):
-    if line.strip():
-        try: json.loads(line)
-        except ValueError as e: sys.exit("line %d: %s" % (n, e))
-' "$out" 2>>"$err"; then verdict=bad_output
+  elif ! python3 "$here/check_output.py" "$out" 2>>"$err"; then verdict=bad_output
+  elif [ "$1" = -q ]; then
+    # the tap export (no tree) must write exactly what the tree-based -T fields export writes
+    MSC_BUILD_DIR=$build timeout -k 5 "$timeout" "$repo/tests/tshark-msc" -n -r "$in" -T fields -Y monero \
+      -o monero.payload_tree:FALSE -o monero.export_records:TRUE -e monero.record >"$out.fields" 2>>"$err"
+    python3 "$here/check_output.py" "$out" "$out.fields" 2>>"$err" || verdict=bad_output
   fi
 }
 
@@ -122,11 +121,12 @@ while :; do
     || { echo "pipeline.sh: mutate failed on ${batch[*]}" >&2; exit 2; }
   read -r _ n _ < "$work/run/batch.txt"
   chmod 0644 "$in"
-  # runs rotate over the export forms (docs/ek-contract.md §1/§1b): the record export, the full
-  # form with per-entry peer trees, the full form with compact peer lists, and two passes with
-  # the generic payload tree
+  # runs rotate over the export forms (docs/ek-contract.md §1/§1b/§3c): the record export, the
+  # full form with per-entry peer trees, the full form with compact peer lists, two passes with
+  # the generic payload tree, and the tap export (no tree; compared with -T fields)
   full=(-T ek -J monero -Y monero)
-  case $(((runs + 1) % 4)) in
+  case $(((runs + 1) % 5)) in
+    4) extra=(-q -z monero,records);;
     1) extra=(-T ek -Y monero -o monero.payload_tree:FALSE -o monero.export_records:TRUE -e monero.record);;
     2) extra=("${full[@]}" -o monero.payload_tree:FALSE -o monero.compact_peers:FALSE);;
     3) extra=("${full[@]}" -o monero.payload_tree:FALSE -o monero.compact_peers:TRUE);;

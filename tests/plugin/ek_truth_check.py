@@ -9,7 +9,8 @@ flags, length, msg_type, sig_only, segments, header_split, first_segment_len, pe
 last_seen entries; then that `-Y monero.sig_only` returns exactly the frames of sig-only messages;
 then that the export mode `-o monero.compact_peers:TRUE` (ek-contract.md §3a) yields the same
 messages with every field equal and the same peer entries as the per-entry tree; then that the
-record export (`-o monero.export_records:TRUE -e monero.record`, §3b), as ek and as -T fields,
+record export (`-o monero.export_records:TRUE -e monero.record`, §3b), as ek and as -T fields, and
+the tap export (`-q -z monero,records`, §3c, no tree at all: lines equal to -T fields),
 carries exactly the tree's values of every record field, message by message, marker by marker.
 Exit 0 = all equal, 1 = mismatch (printed), 77 = input missing (CTest SKIP_RETURN_CODE).
 """
@@ -169,8 +170,11 @@ def pct_decode(v):
 
 def run_records(wrapper, path, form):
     """Records per frame, in order: [(frame_of_line_order, {key: [values]})]."""
-    cmd = [wrapper, "-n", "-r", path, "-T", form, "-Y", "monero", "-o", "monero.payload_tree:FALSE",
-           "-o", "monero.export_records:TRUE", "-e", "monero.record"]
+    if form == "tap":   # the tap listener: same lines as -T fields, from tshark's tap pass (no tree)
+        cmd = [wrapper, "-n", "-r", path, "-q", "-z", "monero,records"]
+    else:
+        cmd = [wrapper, "-n", "-r", path, "-T", form, "-Y", "monero", "-o", "monero.payload_tree:FALSE",
+               "-o", "monero.export_records:TRUE", "-e", "monero.record"]
     out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
     frames = []
     for line in out.splitlines():
@@ -204,7 +208,7 @@ def check_records(wrapper, path):
         layer = json.loads(line, object_pairs_hook=multimap)["layers"].get("monero")
         tree_frames.append(layer if isinstance(layer, list) else [layer])
     bad = 0
-    for form in ("ek", "fields"):
+    for form in ("ek", "fields", "tap"):
         rec_frames = run_records(wrapper, path, form)
         if len(rec_frames) != len(tree_frames):
             print("RECORD %s: %d frames, tree %d" % (form, len(rec_frames), len(tree_frames)), path)

@@ -240,7 +240,7 @@ for trial in range(25):
     check(rc in (0, 2), "damaged input %d: exit %d (%s)" % (trial, rc, se[-300:]))
     check(os.path.isfile(os.path.join(tmp, "fz%d" % trial, "report.json")), "damaged input %d: report written" % trial)
 
-# 8. tshark-args prints the export of docs/ek-contract.md §1 (ek) and run's -T fields variant.
+# 8. tshark-args prints the export of docs/ek-contract.md §1 (ek), its -T fields variant and run's tap form.
 rc, so, se = run(["tshark-args"])
 TAIL = ["-Y", "monero", "-o", "monero.payload_tree:FALSE", "-o", "monero.export_records:TRUE",
         "-o", 'gui.column.format:"No.","%m"', "-e", "monero.record"]
@@ -248,6 +248,8 @@ check(rc == 0 and so.split("\n")[:-1] == ["-T", "ek"] + TAIL,
       "tshark-args prints the ek-contract arguments one per line: %r" % so)
 rc, so, se = run(["tshark-args", "--form", "fields"])
 check(rc == 0 and so.split() == ["-T", "fields"] + TAIL, "tshark-args --form fields: %r" % so)
+rc, so, se = run(["tshark-args", "--form", "tap"])
+check(rc == 0 and so.split() == ["-q", "-z", "monero,records"], "tshark-args --form tap: %r" % so)
 rc, so, se = run(["tshark-args", "--form", "pdml"])
 check(rc == 1, "tshark-args rejects an unknown form")
 

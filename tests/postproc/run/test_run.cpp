@@ -123,7 +123,7 @@ TEST_CASE("discover follows the data/pcapng/<server_id>/ layout") {
     CHECK(errors[1].find("no capture files") != std::string::npos);
 }
 
-TEST_CASE("tshark argv is the record invocation of the ek contract (fields, or ek with --keep-ek)") {
+TEST_CASE("tshark argv is the record invocation of the ek contract (tap, fields, or ek with --keep-ek)") {
     Tshark t;
     t.command = {"/x/tshark-msc"};
     std::vector<std::string> tail{"-Y", "monero", "-o", "monero.payload_tree:FALSE",
@@ -131,7 +131,10 @@ TEST_CASE("tshark argv is the record invocation of the ek contract (fields, or e
                                   "-e", "monero.record"};
     std::vector<std::string> fields{"/x/tshark-msc", "-n", "-r", "c.pcapng", "-T", "fields"};
     fields.insert(fields.end(), tail.begin(), tail.end());
-    CHECK(tshark_argv(t, "c.pcapng") == fields);
+    CHECK(tshark_argv(t, "c.pcapng", TsharkOutput::Fields) == fields);
+    // run's default: the plugin's tap listener, nothing else on stdout
+    CHECK(tshark_argv(t, "c.pcapng") ==
+          std::vector<std::string>{"/x/tshark-msc", "-n", "-r", "c.pcapng", "-q", "-z", "monero,records"});
     std::vector<std::string> ek{"/x/tshark-msc", "-n", "-r", "c.pcapng", "-T", "ek"};
     ek.insert(ek.end(), tail.begin(), tail.end());
     CHECK(tshark_argv(t, "c.pcapng", TsharkOutput::Ek) == ek);
@@ -158,6 +161,17 @@ TEST_CASE("check_tshark explains a missing tshark and a missing plugin in one se
     REQUIRE(no_plugin);
     CHECK(no_plugin->find("plugin is not loaded") != std::string::npos);
     CHECK(no_plugin->find("cmake --install") != std::string::npos);
+
+    // a plugin without the tap listener (older build): the tap form is refused with the fix, the
+    // ek form (--keep-ek) still works
+    ::setenv("FAKE_TSHARK_NO_TAP", "1", 1);
+    auto no_tap = check_tshark(fake());
+    auto ek_ok = check_tshark(fake(), TsharkOutput::Ek);
+    ::unsetenv("FAKE_TSHARK_NO_TAP");
+    REQUIRE(no_tap);
+    CHECK(no_tap->find("-z monero,records") != std::string::npos);
+    CHECK(no_tap->find("cmake --install") != std::string::npos);
+    CHECK_FALSE(ek_ok);
 
     CHECK_FALSE(check_tshark(fake()));
 }
