@@ -280,10 +280,12 @@ size_t RunSummary::failed() const {
 }
 
 uint64_t last_frame_number(std::string_view line) {
-    // the frame field of the last monero.record (or of the last monero object of a -J ek line)
+    // A line is one frame: every record (every monero object of a -J ek line) carries the same
+    // frame number, so the first one near the start of the line is read. (rfind scanned the
+    // line's last record backwards, a peer list of up to ~8 KB: 6 % of run's own CPU.)
     size_t p = std::string_view::npos;
     for (std::string_view key : {std::string_view("|frame="), std::string_view("\"monero_monero_frame\":")}) {
-        const size_t q = line.rfind(key);
+        const size_t q = line.find(key);
         if (q != std::string_view::npos) { p = q + key.size(); break; }
     }
     if (p == std::string_view::npos) return 0;

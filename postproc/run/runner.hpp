@@ -110,7 +110,9 @@ struct RunSummary {
 RunSummary run_captures(const std::vector<CaptureInput>& captures, const Tshark& ts, const RunOptions& opt,
                         const SinkFactory& make_sink);
 
-// Extracts N from `"monero_monero_frame":"N"` (the last occurrence in the line); 0 if absent.
+// The frame number of one output line (a line is one frame): N of the first `|frame=N` of its
+// records, or of the first `"monero_monero_frame":"N"` of a -J ek line; 0 if absent. run keeps the
+// largest as the capture's progress and as the packet count of a truncated capture.
 uint64_t last_frame_number(std::string_view line);
 
 } // namespace msc::run

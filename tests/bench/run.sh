@@ -7,7 +7,8 @@
 #   2. ek      the contract ek export (docs/ek-contract.md §1, `moneroscope tshark-args`), all cores,
 #              ek files kept
 #   3. analyze moneroscope analyze on those ek files                  (post-processor alone)
-#   4. run     moneroscope run on the captures (tshark -T fields -e monero.record + analyse, end to end)
+#   4. run     moneroscope run on the captures (tshark -q -z monero,records, the plugin's tap export
+#              of docs/ek-contract.md §3c, streamed into the analysis and the report: end to end)
 #   5. sim     msc-bench-similarity: exact peer-list Jaccard join over --sim-lists lists (2 threads)
 # For each: wall and CPU (user+sys, children included) seconds, peak RSS (largest process),
 # packets/s and MB/s of capture; then the ratios against the issue #6 targets.

@@ -181,8 +181,11 @@ TEST_CASE("last_frame_number reads monero.frame") {
     CHECK(last_frame_number("{\"a\":1}") == 0);
     CHECK(last_frame_number("\"monero_monero_frame\":[\"7\",\"9\"]") == 7);   // first of an array
     CHECK(last_frame_number("\"monero_monero_frame\":\"99999999999999999999999\"") == 9999999999999999999ULL);
-    // monero.record lines (-T fields: records joined by ','; ek: "monero_record":[…]): the last record's frame
-    CHECK(last_frame_number("frame_time=1.000000000|frame=12|command=1001,frame_time=1.1|frame=13|src=a") == 13);
+    // monero.record lines (-T fields / tap: records joined by ','; ek: "monero_record":[…]): one frame
+    // per line, so every record has the same frame; a marker record first has none
+    CHECK(last_frame_number("frame_time=1.000000000|frame=13|command=1001,frame_time=1.000000000|frame=13|src=a") == 13);
+    CHECK(last_frame_number("resync_skipped=4356,frame_time=1.000000000|frame=8|command=1002") == 8);
+    CHECK(last_frame_number("sig_segment=1") == 0);
     CHECK(last_frame_number("{\"layers\":{\"monero_record\":[\"frame_time=1.0|frame=77|command=1002\"]}}") == 77);
     CHECK(last_frame_number("frame_time=1.000000000|command=1001") == 0);   // frame_time is not frame
 }
