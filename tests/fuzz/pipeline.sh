@@ -3,7 +3,8 @@
 # -DMSC_SANITIZE=ON: ASan/UBSan runtimes are preloaded by tests/tshark-msc) -> ek output.
 #
 # Usage: pipeline.sh [--packets N] [--seconds S] [--timeout T] [--seed N] [--work DIR]
-#                    [--scale K] [--batch-packets P] [--batch-max V] [--keep] BUILD_DIR [CAPTURE...]
+#                    [--scale K] [--batch-packets P] [--batch-max V] [--forms LIST] [--keep]
+#                    BUILD_DIR [CAPTURE...]
 #   BUILD_DIR     build directory with the plugin and msc-plugin.env (use an MSC_SANITIZE=ON build)
 #   CAPTURE...    base captures (default: tests/corpus/synthetic/*, tests/corpus/malformed/*.pcap and,
 #                 if readable, ../shared/captures/ndpi-monero.pcap or $MSC_NDPI_PCAP)
@@ -16,22 +17,27 @@
 #   --batch-packets P  one tshark run takes mutated variants of consecutive base captures until
 #                 their (unmutated) packet count reaches P (default 20000; 0 = one variant per run)
 #   --batch-max V at most V variants per run (default 64)
+#   --forms LIST  comma-separated export forms the runs rotate over (default all:
+#                 record,full,compact,twopass,tap)
 # Each round mutates base captures (tests/fuzz/mutate.py: editcap -E, -s, -C, truncation,
 # shuffled/duplicated/dropped segments; variant n of the whole run uses seed SEED+n), concatenates
 # the variants into one capture (mutate.py --batch: addresses of variant j XORed with j so their
 # TCP conversations stay apart; tshark start-up, ~1 s with the sanitizer runtimes, is paid once per
 # batch instead of once per 6-packet capture), runs tshark with, in turn, the record export
-# (-e monero.record), the full -J form with per-entry and with compact peer lists, and two passes
-# (-2) with the generic payload tree on - and checks: no crash
-# (signal), no sanitizer report, no hang, and ek output in which every line is JSON. After a failed
+# (record: -T ek -e monero.record), the full -J form with per-entry (full) and with compact peer
+# lists (compact), two passes (-2) with the generic payload tree on (twopass), and the tap export
+# (tap: -q -z monero,records, built without a tree) - and checks: no crash (signal), no sanitizer
+# report, no hang, output in which every line is JSON or a well-formed record line
+# (check_output.py), and for tap runs the same lines as -T fields on the same batch. After a failed
 # batch every variant is rerun alone; the batch and each failing variant are kept in DIR/findings.
 # Prints a summary line:
-#   pipeline: runs=N packets=N crashes=N hangs=N sanitizer=N bad_output=N seconds=N packets/s=N
+#   pipeline: forms=LIST runs=N variants=N packets=N crashes=N hangs=N sanitizer=N bad_output=N seconds=N packets/s=N
 # Exit 0 when all counters of failures are 0 (and at least one run happened), 1 otherwise.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 packets=1000000 seconds=0 timeout=120 seed=1 work="" scale=0 keep=0 bpackets=20000 bmax=64
+forms=record,full,compact,twopass,tap
 while [ $# -gt 0 ]; do
   case "$1" in
     --packets) packets=$2; shift 2;;
@@ -42,12 +48,18 @@ while [ $# -gt 0 ]; do
     --scale) scale=$2; shift 2;;
     --batch-packets) bpackets=$2; shift 2;;
     --batch-max) bmax=$2; shift 2;;
+    --forms) forms=$2; shift 2;;
     --keep) keep=1; shift;;
     --*) echo "pipeline.sh: unknown option $1" >&2; exit 2;;
     *) break;;
   esac
 done
-[ $# -ge 1 ] || { sed -n '2,33p' "$0" >&2; exit 2; }
+[ $# -ge 1 ] || { sed -n '2,37p' "$0" >&2; exit 2; }
+IFS=, read -r -a form_list <<<"$forms"
+for f in "${form_list[@]}"; do
+  case $f in record|full|compact|twopass|tap) ;; *) echo "pipeline.sh: unknown form '$f' in --forms" >&2; exit 2;; esac
+done
+[ ${#form_list[@]} -ge 1 ] || { echo "pipeline.sh: --forms is empty" >&2; exit 2; }
 build=$(cd "$1" && pwd) || exit 2; shift
 for t in editcap capinfos python3 timeout; do
   command -v $t >/dev/null || { echo "pipeline.sh: $t not found" >&2; exit 2; }
@@ -125,12 +137,12 @@ while :; do
   # full form with per-entry peer trees, the full form with compact peer lists, two passes with
   # the generic payload tree, and the tap export (no tree; compared with -T fields)
   full=(-T ek -J monero -Y monero)
-  case $(((runs + 1) % 5)) in
-    4) extra=(-q -z monero,records);;
-    1) extra=(-T ek -Y monero -o monero.payload_tree:FALSE -o monero.export_records:TRUE -e monero.record);;
-    2) extra=("${full[@]}" -o monero.payload_tree:FALSE -o monero.compact_peers:FALSE);;
-    3) extra=("${full[@]}" -o monero.payload_tree:FALSE -o monero.compact_peers:TRUE);;
-    0) extra=(-2 "${full[@]}" -o monero.payload_tree:TRUE -o monero.compact_peers:TRUE);;
+  case ${form_list[$((runs % ${#form_list[@]}))]} in
+    record) extra=(-T ek -Y monero -o monero.payload_tree:FALSE -o monero.export_records:TRUE -e monero.record);;
+    full) extra=("${full[@]}" -o monero.payload_tree:FALSE -o monero.compact_peers:FALSE);;
+    compact) extra=("${full[@]}" -o monero.payload_tree:FALSE -o monero.compact_peers:TRUE);;
+    twopass) extra=(-2 "${full[@]}" -o monero.payload_tree:TRUE -o monero.compact_peers:TRUE);;
+    tap) extra=(-q -z monero,records);;
   esac
   check "$in" "${extra[@]}"
   runs=$((runs + 1)); total=$((total + n)); variants=$((variants + ${#batch[@]}))
@@ -158,5 +170,5 @@ while :; do
 done
 el=$(( $(date +%s) - start ))
 pps=$(( total / (el > 0 ? el : 1) ))
-echo "pipeline: runs=$runs variants=$variants packets=$total crashes=$crashes hangs=$hangs sanitizer=$san bad_output=$bad seconds=$el packets/s=$pps"
+echo "pipeline: forms=$forms runs=$runs variants=$variants packets=$total crashes=$crashes hangs=$hangs sanitizer=$san bad_output=$bad seconds=$el packets/s=$pps"
 [ $runs -gt 0 ] && [ $crashes = 0 ] && [ $hangs = 0 ] && [ $san = 0 ] && [ $bad = 0 ]
