@@ -332,6 +332,11 @@ void records_tap_init(const char* opt_arg, void*) {
     std::fprintf(stderr, "tshark: invalid -z argument \"%s\": use -z monero,records[,FILTER]\n", opt_arg);
     std::exit(1);
   }
+  // Large stdout buffer: nothing has been written to stdout yet (tshark parses -z before it reads
+  // the capture), and ~100 MB of lines per capture in 4 KiB pipe writes cost tshark and its reader
+  // a wake-up each.
+  static char outbuf[1 << 20];
+  std::setvbuf(stdout, outbuf, _IOFBF, sizeof outbuf);
   static int tapdata;  // the listener has no state; its address identifies it
   GString* err = register_tap_listener("moneroscope", &tapdata, filter, TL_REQUIRES_NOTHING, nullptr,
                                        records_tap_packet, nullptr, records_tap_finish);

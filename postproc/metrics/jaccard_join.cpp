@@ -293,7 +293,7 @@ MSC_INLINE uint32_t dense_misses(const uint64_t* a, const uint64_t* u, unsigned 
 
 // The slack walk over one block: lanes l in [l0, l1) (members of the block) start at
 // c = c0 - delta[l] (c0 <= 255, saturating at 0: out), the others at 0. For every item of
-// x' = x ∩ U_B (dense part; rarest words first, high bits first) every lane lacking it loses 1
+// x' = x ∩ U_B (dense part; rarest words first, low bits first: a word holds ranks 64w .. 64w+63 with the rarest in bit 0) every lane lacking it loses 1
 // (saturating at 0). Stops as soon as every lane is 0 (out).
 // Returns the lanes still in (c > 0) and, when there are any, their c in c_out; adds the items
 // stepped through to `steps`. mk: the block's item -> lanes masks; pre: its per-word item offsets.
@@ -319,9 +319,9 @@ uint64_t slack_walk_portable(const uint64_t* xw, const uint64_t* uw, const uint1
         const uint64_t u = uw[w];
         uint64_t m = xw[w] & u;
         while (m) {
-            const unsigned bit = 63u - unsigned(__builtin_clzll(m));
-            m &= ~(1ull << bit);
-            const uint64_t lm = mk[pre[w] + uint64_t(__builtin_popcountll(u << (63u - bit))) - 1];
+            const uint64_t low = m & (0 - m);
+            m &= m - 1;
+            const uint64_t lm = mk[pre[w] + uint64_t(__builtin_popcountll(u & (low - 1)))];
             ++steps;
             for (unsigned k = k0; k < k1; ++k) {
                 const uint64_t has = ((lm >> (8 * k)) & 0xff) * kBcast & kBit;              // byte j: bit j or 0
@@ -387,12 +387,12 @@ uint64_t slack_walk_avx2(const uint64_t* xw, const uint64_t* uw, const uint16_t*
     for (unsigned w = W; w-- > 0;) {
         const uint64_t u = uw[w];
         uint64_t m = xw[w] & u;
-        const uint64_t* mw = mk + pre[w] - 1;
-        while (m) {
-            const unsigned bit = 63u - unsigned(__builtin_clzll(m));
-            m &= ~(1ull << bit);
+        const uint64_t* mw = mk + pre[w];
+        while (m) {   // low bits first (the rarer items): m &= m - 1 is the only chain through m
+            const uint64_t low = m & (0 - m);
+            m &= m - 1;
             const __m256i lm = _mm256_broadcastq_epi64(
-                _mm_loadl_epi64(reinterpret_cast<const __m128i*>(mw + __builtin_popcountll(u << (63u - bit)))));
+                _mm_loadl_epi64(reinterpret_cast<const __m128i*>(mw + __builtin_popcountll(u & (low - 1)))));
             ++steps;
             __m256i v_lo = _mm256_shuffle_epi8(lm, shuf_lo);
             __m256i v_hi = _mm256_shuffle_epi8(lm, shuf_hi);
@@ -561,7 +561,8 @@ MSC_INLINE void process_positions(const BlockedData& d, size_t p0, size_t p1, st
     }
 }
 
-__attribute__((target("avx2,popcnt")))
+// flatten: the AVX2 walk is inlined into this (AVX2) body
+__attribute__((target("avx2,popcnt"), flatten))
 void process_fast(const BlockedData& d, size_t p0, size_t p1, std::vector<uint32_t>& cnt,
                   std::vector<uint32_t>& touched, ThreadOut& o) {
     process_positions<true>(d, p0, p1, cnt, touched, o);
@@ -742,7 +743,7 @@ std::vector<JoinPair> join_blocked(const View& sets, uint64_t num, unsigned thre
         const uint32_t* items = sets.begin(i);
         for (uint32_t k = 0; k < sets.set_size(i); ++k) {
             const uint32_t r = rank_of(items[k]);
-            if (r < d.nfreq) w[r >> 6] |= 1ull << (r & 63);
+            if (r < d.nfreq) w[r >> 6] |= 1ull << (63 - (r & 63));   // in a word: low bits = rarer items
             else tmp.push_back(r);
             if (pw) {
                 const uint64_t h = mix64(r + 0x9e3779b97f4a7c15ull) & (kParityWords * 64 - 1);

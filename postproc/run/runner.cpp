@@ -45,6 +45,11 @@ Child spawn(const std::vector<std::string>& argv, std::string& error) {
     Child c;
     int out[2], err[2];
     if (::pipe2(out, O_CLOEXEC) != 0) { error = std::strerror(errno); return c; }
+#ifdef F_SETPIPE_SZ
+    // 1 MiB instead of 64 KiB: tshark writes ~100 MB per capture; a larger pipe means fewer
+    // wake-ups of both sides (best effort: the limit is /proc/sys/fs/pipe-max-size)
+    (void)::fcntl(out[0], F_SETPIPE_SZ, 1 << 20);
+#endif
     if (::pipe2(err, O_CLOEXEC) != 0) {
         error = std::strerror(errno);
         ::close(out[0]); ::close(out[1]);
