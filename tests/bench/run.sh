@@ -143,6 +143,7 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN{ if (b>0) printf "%.2f", a/b; else prin
 verdict() { awk -v x="$1" -v t="$2" 'BEGIN{ if (x=="n/a") print "n/a"; else print (x<=t)?"MET":"NOT MET"}'; }
 if [ -n "${WALL[run]:-}" ] && [ -n "${WALL[bare]:-}" ]; then
   r=$(ratio "${WALL[run]}" "${WALL[bare]}"); echo "run wall / bare wall         = $r   (target <= 2.00: $(verdict "$r" 2))"
+  echo "run cpu / bare cpu           = $(ratio "${CPU[run]}" "${CPU[bare]}")"
 fi
 if [ -n "${CPU[analyze]:-}" ] && [ -n "${CPU[ek]:-}" ]; then
   r=$(ratio "${CPU[analyze]}" "${CPU[ek]}"); echo "analyze cpu / ek tshark cpu  = $r   (target <= 0.20: $(verdict "$r" 0.2))"
@@ -155,4 +156,8 @@ if [ -n "${JOIN_WALL:-}" ]; then
 fi
 peak=0
 for k in "${!RSS[@]}"; do [ "${RSS[$k]}" -gt "$peak" ] && peak=${RSS[$k]}; done
-echo "peak RSS (largest process)   = $peak MB  (target <= 1024 MB: $( [ "$peak" -le 1024 ] && echo MET || echo NOT MET))"
+if [ ${#RSS[@]} -gt 0 ]; then
+  echo "peak RSS (largest process)   = $peak MB  (target <= 1024 MB: $( [ "$peak" -le 1024 ] && echo MET || echo NOT MET))"
+else
+  echo "peak RSS (largest process)   = n/a (no step measured)"
+fi
