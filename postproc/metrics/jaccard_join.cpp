@@ -355,8 +355,6 @@ alignas(64) constexpr uint8_t kLanePattern[192] = {
     0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
     0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
 
-alignas(8) constexpr uint64_t kAllLanes[1] = {~0ull};
-
 // Same walk with the 64 countdowns in two ymm registers (lanes 0-31, 32-63): the item's lane
 // mask is expanded to bytes (broadcast, pshufb, AND with each byte's bit, compare), the lanes
 // without the item are decremented with unsigned saturation; out when all bytes are 0.
@@ -385,23 +383,23 @@ uint64_t slack_walk_avx2(const uint64_t* xw, const uint64_t* uw, const uint16_t*
                                              6, 6, 6, 6, 6, 6, 6, 6, 7, 7, 7, 7, 7, 7, 7, 7);
     const __m256i bits = _mm256_set1_epi64x(int64_t(0x8040201008040201ull));
     const __m256i one = _mm256_set1_epi8(1);
-    const uint64_t* ones = kAllLanes;   // an item every lane has: a step that changes nothing
     uint64_t steps = 0;
     // One item of x' (or none: m == 0 takes the all-lanes mask), lowest bit of m first.
-    auto step = [&](uint64_t& m, uint64_t u, const uint64_t* mw) {
-        const uint64_t low = m & (0 - m);
-        m &= m - 1;
-        const uint64_t* p = low ? mw + __builtin_popcountll(u & (low - 1)) : ones;
-        const __m256i lm = _mm256_broadcastq_epi64(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(p)));
-        __m256i v_lo = _mm256_shuffle_epi8(lm, shuf_lo);
-        __m256i v_hi = _mm256_shuffle_epi8(lm, shuf_hi);
-        v_lo = _mm256_cmpeq_epi8(_mm256_and_si256(v_lo, bits), bits);   // 0xff: the lane has the item
-        v_hi = _mm256_cmpeq_epi8(_mm256_and_si256(v_hi, bits), bits);
-        c_lo = _mm256_subs_epu8(c_lo, _mm256_andnot_si256(v_lo, one));
-        c_hi = _mm256_subs_epu8(c_hi, _mm256_andnot_si256(v_hi, one));
-    };
+#define MSC_SLACK_STEP(m, u, mw)                                                                        \
+    do {                                                                                                \
+        const uint64_t low_ = (m) & (0 - (m));                                                          \
+        (m) &= (m) - 1;                                                                                 \
+        /* m empty: low_ - 1 = ~0 points one past the word's items (bmask has a spare entry at the  \
+           end) and the OR makes it the all-lanes mask, without a branch */                          \
+        const uint64_t lmv_ = (mw)[__builtin_popcountll((u) & (low_ - 1))] | (0 - uint64_t(low_ == 0)); \
+        const __m256i lm_ = _mm256_set1_epi64x(int64_t(lmv_));                                       \
+        const __m256i h_lo = _mm256_cmpeq_epi8(_mm256_and_si256(_mm256_shuffle_epi8(lm_, shuf_lo), bits), bits); \
+        const __m256i h_hi = _mm256_cmpeq_epi8(_mm256_and_si256(_mm256_shuffle_epi8(lm_, shuf_hi), bits), bits); \
+        c_lo = _mm256_subs_epu8(c_lo, _mm256_andnot_si256(h_lo, one));   /* h: 0xff, the lane has it */ \
+        c_hi = _mm256_subs_epu8(c_hi, _mm256_andnot_si256(h_hi, one));                                  \
+    } while (0)
     // Words of x' hold 0-3 items mostly (about 1.5 in the words a run visits): two steps per word
-    // without a branch on the count (an empty slot steps on the all-lanes mask), a loop only for
+    // without a branch on the count (an empty slot steps on the all-lanes mask: no change), a loop only for
     // the rest; the "every lane out" test once per word. A per-item loop mispredicted its exit
     // at most word ends.
     for (unsigned w = W; w-- > 0;) {
@@ -409,9 +407,9 @@ uint64_t slack_walk_avx2(const uint64_t* xw, const uint64_t* uw, const uint16_t*
         uint64_t m = xw[w] & u;
         const uint64_t* mw = mk + pre[w];
         steps += uint64_t(__builtin_popcountll(m));
-        step(m, u, mw);
-        step(m, u, mw);
-        while (m) step(m, u, mw);
+        MSC_SLACK_STEP(m, u, mw);
+        MSC_SLACK_STEP(m, u, mw);
+        while (m) MSC_SLACK_STEP(m, u, mw);
         if (_mm256_testz_si256(_mm256_or_si256(c_lo, c_hi), _mm256_or_si256(c_lo, c_hi))) {
             steps_out += steps;
             return 0;
@@ -426,6 +424,7 @@ uint64_t slack_walk_avx2(const uint64_t* xw, const uint64_t* uw, const uint16_t*
     }
     return live;
 }
+#undef MSC_SLACK_STEP
 #endif
 
 // Pairs (x, y), y in positions [y0, y1) of block b, through the slack kernel. y ⊆ U_B, so
@@ -801,7 +800,7 @@ std::vector<JoinPair> join_blocked(const View& sets, uint64_t num, unsigned thre
         }
         d.bmask_off[b + 1] = d.bmask_off[b] + acc;
     }
-    d.bmask.assign(d.bmask_off[B], 0);
+    d.bmask.assign(d.bmask_off[B] + 1, 0);   // + 1: the AVX2 walk reads one past a block's items (then unused)
     for (size_t p = 0; p < n; ++p) {
         const uint32_t b = d.blk[p];
         const uint32_t lane = uint32_t(p - d.bstart[b]);
