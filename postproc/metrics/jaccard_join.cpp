@@ -291,6 +291,38 @@ MSC_INLINE uint32_t dense_misses(const uint64_t* a, const uint64_t* u, unsigned 
     return miss;
 }
 
+#ifdef MSC_X86
+// dense_misses with AVX2: 8 words per step (two ymm of x AND NOT U_B), popcount by nibble table,
+// the early exit after every 8 words.
+__attribute__((target("avx2,popcnt")))
+inline uint32_t dense_misses_avx2(const uint64_t* a, const uint64_t* u, unsigned w, uint32_t slack) {
+    const __m256i lut = _mm256_setr_epi8(0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4,
+                                         0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4);
+    const __m256i low4 = _mm256_set1_epi8(0x0f);
+    uint32_t miss = 0;
+    while (w >= 8) {
+        w -= 8;
+        const __m256i v0 = _mm256_andnot_si256(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(u + w)),
+                                               _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a + w)));
+        const __m256i v1 = _mm256_andnot_si256(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(u + w + 4)),
+                                               _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a + w + 4)));
+        const __m256i c0 = _mm256_add_epi8(_mm256_shuffle_epi8(lut, _mm256_and_si256(v0, low4)),
+                                           _mm256_shuffle_epi8(lut, _mm256_and_si256(_mm256_srli_epi16(v0, 4), low4)));
+        const __m256i c1 = _mm256_add_epi8(_mm256_shuffle_epi8(lut, _mm256_and_si256(v1, low4)),
+                                           _mm256_shuffle_epi8(lut, _mm256_and_si256(_mm256_srli_epi16(v1, 4), low4)));
+        const __m256i s = _mm256_sad_epu8(_mm256_add_epi8(c0, c1), _mm256_setzero_si256());   // 4 x u64
+        const __m128i h = _mm_add_epi64(_mm256_castsi256_si128(s), _mm256_extracti128_si256(s, 1));
+        miss += uint32_t(_mm_cvtsi128_si64(h) + _mm_extract_epi64(h, 1));
+        if (miss > slack) return miss;
+    }
+    while (w > 0) {
+        --w;
+        miss += uint32_t(__builtin_popcountll(a[w] & ~u[w]));
+    }
+    return miss;
+}
+#endif
+
 // The slack walk over one block: lanes l in [l0, l1) (members of the block) start at
 // c = c0 - delta[l] (c0 <= 255, saturating at 0: out), the others at 0. For every item of
 // x' = x ∩ U_B (dense part; rarest words first, low bits first: a word holds ranks 64w .. 64w+63 with the rarest in bit 0) every lane lacking it loses 1
@@ -533,7 +565,12 @@ MSC_INLINE void process_positions(const BlockedData& d, size_t p0, size_t p1, st
                 const uint32_t cr = cnt[(x - p0) * B + b];
                 const uint32_t have = d.nd[x] + cr, need_b = d.need[sx + minsz];
                 if (have < need_b) continue;
+#ifdef MSC_X86
+                const uint32_t miss = Fast ? dense_misses_avx2(d.bm.data() + x * d.W, ub, d.W, have - need_b)
+                                           : dense_misses(d.bm.data() + x * d.W, ub, d.W, have - need_b);
+#else
                 const uint32_t miss = dense_misses(d.bm.data() + x * d.W, ub, d.W, have - need_b);
+#endif
                 if (miss > have - need_b) continue;
                 const uint32_t bound = have - miss;
                 ++o.block_pass;
