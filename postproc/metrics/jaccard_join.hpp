@@ -60,7 +60,7 @@ struct JoinCounters {
     uint64_t verified = 0;        // pairs whose exact overlap was computed (or finished by the slack kernel)
     uint64_t slack_runs = 0;      // Blocked: (set, block) runs of the slack kernel
     uint64_t slack_pairs = 0;     // ... pairs they covered (the rest of `candidates` took the parity path)
-    uint64_t slack_items = 0;     // ... items of x' they stepped through (all members at once)
+    uint64_t slack_items = 0;     // ... items of x' they stepped through (all members at once; AVX2 build: every item of each word it entered)
     uint64_t super_tests = 0;     // Blocked: (set, super-block) bound evaluations (<= 4 blocks of one group)
     uint64_t super_pass = 0;      // ... that did not prune the super-block
     uint64_t high = 0;            // pairs with J > t
