@@ -251,11 +251,14 @@ std::optional<std::string> check_tshark(const Tshark& ts, TsharkOutput form) {
                "): install it with `cmake --install build` (copies it into Wireshark's global plugin "
                "directory), or pass --tshark tests/tshark-msc to use the freshly built one";
     if (form == TsharkOutput::Tap) {
-        // `-z help` lists every registered -z argument (on stderr)
+        // Probe the listener: tshark rejects an unregistered -z argument ("Invalid -z argument
+        // "monero,records"") before it opens the input, and with the listener it fails on
+        // /dev/null instead. (`-z help` would list it too, but also starts every extcap helper,
+        // which hangs under a sanitizer-preloaded tshark.)
         argv = ts.command;
-        argv.insert(argv.end(), {"-z", "help"});
-        capture_output(argv, out, err, 64u << 20);   // exit status differs across versions: read the list
-        if ((out + err).find("monero,records") == std::string::npos)
+        argv.insert(argv.end(), {"-n", "-r", "/dev/null", "-q", "-z", "monero,records"});
+        capture_output(argv, out, err, 64u << 20);
+        if ((out + err).find("-z argument \"monero,records\"") != std::string::npos)
             return "the moneroscope Wireshark plugin loaded by '" + prog + "' is older than this moneroscope "
                    "(no `-z monero,records` export): reinstall it with `cmake --install build`, or pass "
                    "--tshark tests/tshark-msc to use the freshly built one";

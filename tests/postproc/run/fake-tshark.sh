@@ -6,8 +6,8 @@
 #   first line "#truncated" -> print them, then tshark's cut-short message on stderr, exit 2
 #   first line "#broken"    -> tshark's not-a-capture message on stderr, exit 2
 #   first line "#sleep N"   -> print the remaining lines, sleep N seconds, exit 0
-# `-G fields` lists the plugin field unless FAKE_TSHARK_NO_PLUGIN=1; `-z help` (on stderr, like tshark)
-# lists monero,records unless FAKE_TSHARK_NO_TAP=1.
+# `-G fields` lists the plugin field unless FAKE_TSHARK_NO_PLUGIN=1; `-z monero,records` is rejected
+# like tshark rejects an unregistered -z argument when FAKE_TSHARK_NO_TAP=1.
 set -u
 file=""
 while [ $# -gt 0 ]; do
@@ -15,10 +15,9 @@ while [ $# -gt 0 ]; do
     -G) if [ "${FAKE_TSHARK_NO_PLUGIN:-0}" = 1 ]; then printf 'F\tTCP len\ttcp.len\tFT_UINT32\ttcp\n'
         else printf 'F\tTCP len\ttcp.len\tFT_UINT32\ttcp\nF\tSignature only\tmonero.sig_only\tFT_BOOLEAN\tmonero\nF\tExport record\tmonero.record\tFT_STRING\tmonero\n'; fi
         exit 0;;
-    -z) if [ "$2" = help ]; then
-          printf ' -z <tap> ...\n     io,stat\n' >&2
-          [ "${FAKE_TSHARK_NO_TAP:-0}" = 1 ] || printf '     monero,records\n' >&2
-          exit 0
+    -z) if [ "$2" = monero,records ] && [ "${FAKE_TSHARK_NO_TAP:-0}" = 1 ]; then
+          printf 'tshark: Invalid -z argument "monero,records"; it must be one of:\n     io,stat\n' >&2
+          exit 1
         fi
         shift 2;;
     -r) file=$2; shift 2;;
@@ -26,6 +25,7 @@ while [ $# -gt 0 ]; do
   esac
 done
 [ -r "$file" ] || { echo "tshark: The file \"$file\" doesn't exist." >&2; exit 2; }
+[ -f "$file" ] || { echo "tshark: The file \"$file\" is a \"special file\" or socket or other non-regular file." >&2; exit 2; }
 head=$(head -n1 "$file")
 case "$head" in
   "#ok") tail -n +2 "$file";;
