@@ -93,27 +93,32 @@ done
 [ "$bmax" -ge 1 ] || bmax=1
 echo "pipeline: ${#bases[@]} base captures, target $packets packets, timeout ${timeout}s, first seed $seed, batches of ${bpackets} packets / ${bmax} variants, work $work"
 
+# judge_run RC: sets $verdict for a finished tshark run (hang, sanitizer report in $err, crash)
+judge_run() {
+  verdict=""
+  if [ "$1" = 124 ] || [ "$1" = 137 ]; then verdict=hang
+  elif grep -qE 'ERROR: AddressSanitizer|ERROR: LeakSanitizer|runtime error:|SUMMARY: (Address|UndefinedBehavior)Sanitizer' "$err"; then verdict=sanitizer
+  # exit 2 = "capture cut short / bad record" from wiretap: expected for truncated/snapped inputs
+  elif [ "$1" != 0 ] && [ "$1" != 2 ]; then verdict=crash
+  fi
+}
+
 # check IN with tshark options EXTRA...; sets $verdict ("" = ok) and $rc; stderr in $err
 check() {
   local in=$1; shift
   MSC_BUILD_DIR=$build timeout -k 5 "$timeout" "$repo/tests/tshark-msc" -n -r "$in" "$@" >"$out" 2>"$err"
   rc=$?
-  verdict=""
-  if [ $rc = 124 ] || [ $rc = 137 ]; then verdict=hang
-  elif grep -qE 'ERROR: AddressSanitizer|ERROR: LeakSanitizer|runtime error:|SUMMARY: (Address|UndefinedBehavior)Sanitizer' "$err"; then verdict=sanitizer
-  elif [ $rc -ge 128 ]; then verdict=crash
-  # exit 2 = "capture cut short / bad record" from wiretap: expected for truncated/snapped inputs
-  elif [ $rc != 0 ] && [ $rc != 2 ]; then verdict=crash
-  elif ! python3 "$here/check_output.py" "$out" 2>>"$err"; then verdict=bad_output
+  judge_run $rc
+  [ -n "$verdict" ] && return
+  if ! python3 "$here/check_output.py" "$out" 2>>"$err"; then verdict=bad_output
   elif [ "$1" = -q ]; then
-    # the tap export (no tree) must write exactly what the tree-based -T fields export writes
+    # the tap export (no tree) must write exactly what the tree-based -T fields export writes;
+    # the reference run is judged like any run (a cut-short reference is not a tap difference)
     MSC_BUILD_DIR=$build timeout -k 5 "$timeout" "$repo/tests/tshark-msc" -n -r "$in" -T fields -Y monero \
       -o monero.payload_tree:FALSE -o monero.export_records:TRUE -e monero.record >"$out.fields" 2>>"$err"
     local frc=$?
-    # the reference run is judged like any run (a cut-short reference is not a tap difference)
-    if [ $frc = 124 ] || [ $frc = 137 ]; then verdict=hang; rc=$frc
-    elif grep -qE 'ERROR: AddressSanitizer|ERROR: LeakSanitizer|runtime error:|SUMMARY: (Address|UndefinedBehavior)Sanitizer' "$err"; then verdict=sanitizer
-    elif [ $frc != 0 ] && [ $frc != 2 ]; then verdict=crash; rc=$frc
+    judge_run $frc
+    if [ -n "$verdict" ]; then rc=$frc
     elif ! python3 "$here/check_output.py" "$out" "$out.fields" 2>>"$err"; then verdict=bad_output
     fi
   fi
