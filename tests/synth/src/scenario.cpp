@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <ctime>
 #include <cstdio>
 #include <fstream>
 #include <map>
@@ -1109,11 +1110,28 @@ void scenario_corner(Builder& b) {
 // part of a spy fleet whose members all announce the same 250 addresses of 6 /24s of
 // 198.19.0.0/16 (identical lists from many IPs). White lists are indices into one shared pool of
 // pre-encoded entries: memory stays flat. Streams to disk; no ground truth is kept.
-void scenario_scale(Builder& b, unsigned k) {
+// With rotate_s > 0 the 2 h are cut into files of rotate_s seconds each, as `dumpcap -b
+// duration:rotate_s -w scale.pcapng` writes them (scale_00001_20250615150640.pcapng, ...): a
+// connection or a message in flight at a cut continues in the next file.
+void scenario_scale(Builder& b, unsigned k, unsigned rotate_s) {
   Node& v = make_vantage(b, "198.51.100.10");
-  b.sim().add_file({"scale.pcapng", 0, 0, UINT64_MAX, true});
   const Ns T = kEpoch;
   const Ns D = 7200 * kSec;
+  if (rotate_s == 0) {
+    b.sim().add_file({"scale.pcapng", 0, 0, UINT64_MAX, true});
+  } else {
+    const Ns step = static_cast<Ns>(rotate_s) * kSec;
+    unsigned n = 0;
+    for (Ns t = T; t < T + D; t += step) {
+      const std::time_t secs = static_cast<std::time_t>(t / kSec);
+      std::tm tm{};
+      gmtime_r(&secs, &tm);
+      char name[64];
+      std::snprintf(name, sizeof name, "scale_%05u_%04d%02d%02d%02d%02d%02d.pcapng", ++n, tm.tm_year + 1900,
+                    tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+      b.sim().add_file({name, 0, n == 1 ? 0 : t, t + step >= T + D ? UINT64_MAX : t + step, true});
+    }
+  }
   b.set_end(T + D);
   Rng r = b.rng().fork(0x5ca1e);
   const unsigned peers = 100 * k;
@@ -1192,7 +1210,7 @@ RunStats run_scenario(const RunOptions& opt) {
   else if (opt.scenario == "anomalies") scenario_anomalies(b);
   else if (opt.scenario == "corner") scenario_corner(b);
   else if (opt.scenario == "multi") scenario_multi(b);
-  else if (opt.scenario == "scale") scenario_scale(b, opt.scale ? opt.scale : 1);
+  else if (opt.scenario == "scale") scenario_scale(b, opt.scale ? opt.scale : 1, opt.rotate_seconds);
   else throw std::invalid_argument("unknown scenario: " + opt.scenario);
   b.sim().open_files(opt.out_dir);
   // close every still-open session at the end of the capture window? No: like a live capture,

@@ -14,6 +14,8 @@ struct RunOptions {
   uint64_t seed = 1;
   std::string out_dir;
   unsigned scale = 0;  // only for scenario "scale": multiplies peers and duration
+  unsigned rotate_seconds = 0;  // only for scenario "scale": one file per this many seconds, named as
+                                // dumpcap -b duration:N names its ring files (0: one scale.pcapng)
   bool quiet = false;
 };
 
