@@ -147,17 +147,15 @@ void similarity(const Ctx& ctx, AnalysisResult& r) {
     }
 
     // Sender-level similarity: union of all announced IPs per non-vantage sender (all vantages).
-    std::map<IpId, std::vector<uint32_t>> per_sender;
+    std::map<IpId, DistinctIds> per_sender;
     for (const auto& l : m.peer_lists) {
         if (l.from_vantage || ctx.is_vantage(l.source)) continue;
-        auto& v = per_sender[l.source];
-        v.insert(v.end(), m.list_begin(l), m.list_end(l));
+        per_sender[l.source].add(m.list_begin(l), m.list_end(l));
     }
     SetCollection s_sub, s_ip;
     std::vector<IpId> senders;
-    for (auto& [src, v] : per_sender) {
-        std::sort(v.begin(), v.end());
-        v.erase(std::unique(v.begin(), v.end()), v.end());
+    for (auto& [src, acc] : per_sender) {
+        std::vector<uint32_t> v = acc.take();   // freed sender by sender
         if (v.size() < cfg.sender_similarity_min_unique) continue;
         senders.push_back(src);
         s_ip.add(v, uint32_t(senders.size()));

@@ -246,19 +246,17 @@ void summary(const Ctx& ctx, AnalysisResult& r) {
     saturation(ctx, r, conn_class);
 
     // Peer-list poisoning: per (vantage, sender) with >= N distinct announced IPs.
-    std::map<std::pair<uint32_t, IpId>, std::vector<IpId>> ann;
+    std::map<std::pair<uint32_t, IpId>, DistinctIds> ann;
     for (const auto& l : m.peer_lists) {
         const bool own = l.from_vantage || ctx.is_vantage(l.source);
         if (own && !cfg.poisoning_include_own_lists) continue;
-        auto& v = ann[{l.vantage, l.source}];
-        v.insert(v.end(), m.list_begin(l), m.list_end(l));
+        ann[{l.vantage, l.source}].add(m.list_begin(l), m.list_end(l));
     }
     long double share_sum = 0;
     uint64_t share_n = 0;
     std::vector<uint32_t> sn;
-    for (auto& [key, v] : ann) {
-        std::sort(v.begin(), v.end());
-        v.erase(std::unique(v.begin(), v.end()), v.end());
+    for (auto& [key, acc] : ann) {
+        const std::vector<uint32_t> v = acc.take();
         if (v.size() < cfg.poisoning_min_distinct) continue;
         sn.clear();
         for (IpId ip : v) sn.push_back(ctx.subnet_of[ip]);

@@ -91,7 +91,34 @@ struct ModelBuilder::Impl {
     std::vector<PingObs> pings;
     std::vector<PeerList> lists;
     std::vector<uint32_t> list_index_in_frame;
+    // Peer-list contents, interned: identical IpId sequences (a peer re-sending the same list on
+    // every timed sync) are stored once; list_ips holds each distinct content once, ranges[r] is
+    // where, list_range[k] the content of lists[k]. At paper scale this storage was the largest
+    // single item of the model (docs/performance.md §2b).
+    struct Range { uint32_t begin, end; };
     std::vector<IpId> list_ips;
+    std::vector<Range> ranges;
+    std::unordered_map<uint64_t, uint32_t> range_by_hash;   // content hash -> first range with it
+    std::vector<uint32_t> list_range;
+    std::vector<IpId> scratch;
+
+    uint32_t intern_list(const std::vector<IpId>& ids) {
+        uint64_t h = 0xcbf29ce484222325ull ^ ids.size();
+        for (IpId x : ids) h = (h ^ x) * 0x100000001b3ull;
+        h ^= h >> 29;
+        auto [it, fresh] = range_by_hash.try_emplace(h, uint32_t(ranges.size()));
+        if (!fresh) {
+            const Range& r = ranges[it->second];
+            if (r.end - r.begin == ids.size() && std::equal(ids.begin(), ids.end(), list_ips.begin() + r.begin))
+                return it->second;
+            // a different list with the same hash (possible, and constructible by an attacker):
+            // stored separately, the index keeps pointing at the first one
+        }
+        const Range r{uint32_t(list_ips.size()), uint32_t(list_ips.size() + ids.size())};
+        list_ips.insert(list_ips.end(), ids.begin(), ids.end());
+        ranges.push_back(r);
+        return uint32_t(ranges.size() - 1);
+    }
 
     SegmentStats segments;
     std::unordered_map<uint32_t, uint64_t> by_command;
@@ -257,17 +284,20 @@ void ModelBuilder::add(const LevinMessage& m) {
         l.time_ns = m.time_ns;
         l.frame = m.frame;
         l.input = input;
-        l.ips_begin = uint32_t(d.list_ips.size());
+        d.scratch.clear();
         for (const PeerEntry& pe : m.peers) {
             ++l.entries_total;
             if (pe.type == PeerAddrType::Tor || pe.type == PeerAddrType::I2P) ++l.entries_anon;
             if (pe.last_seen) ++l.last_seen_entries;
-            if (pe.ip) d.list_ips.push_back(d.ips.intern(*pe.ip));
+            if (pe.ip) d.scratch.push_back(d.ips.intern(*pe.ip));
         }
-        l.ips_end = uint32_t(d.list_ips.size());
+        const uint32_t range = d.intern_list(d.scratch);
+        l.ips_begin = d.ranges[range].begin;
+        l.ips_end = d.ranges[range].end;
         l.connection = kNone;   // set in finish()
         e.list = uint32_t(d.lists.size());
         d.lists.push_back(l);
+        d.list_range.push_back(range);
         d.list_index_in_frame.push_back(m.index_in_frame);
     }
     d.groups[key].push_back(e);
@@ -478,16 +508,29 @@ Model ModelBuilder::finish() {
         if (a.frame != b.frame) return a.frame < b.frame;
         return d.list_index_in_frame[x] < d.list_index_in_frame[y];
     });
-    size_t total_ips = 0;
-    for (uint32_t k : lorder) total_ips += d.lists[k].size_ip();
-    model.list_ips.reserve(total_ips);
+    // Contents no kept list uses are dropped, in place (ranges lie in ascending storage order), so
+    // that Model::list_ips holds exactly the distinct contents of the model's lists.
+    {
+        std::vector<uint8_t> used(d.ranges.size(), 0);
+        for (uint32_t k : lorder) used[d.list_range[k]] = 1;
+        uint32_t w = 0;
+        for (size_t r = 0; r < d.ranges.size(); ++r) {
+            auto& rg = d.ranges[r];
+            if (!used[r]) continue;
+            const uint32_t len = rg.end - rg.begin;
+            if (w != rg.begin) std::copy(d.list_ips.begin() + rg.begin, d.list_ips.begin() + rg.end, d.list_ips.begin() + w);
+            rg = {w, w + len};
+            w += len;
+        }
+        d.list_ips.resize(w);
+        model.list_ips = std::move(d.list_ips);
+    }
+    std::unordered_map<uint64_t, uint32_t>().swap(d.range_by_hash);
     model.peer_lists.reserve(lorder.size());
     for (uint32_t k : lorder) {
         PeerList l = d.lists[k];
-        const uint32_t b = uint32_t(model.list_ips.size());
-        model.list_ips.insert(model.list_ips.end(), d.list_ips.begin() + l.ips_begin, d.list_ips.begin() + l.ips_end);
-        l.ips_begin = b;
-        l.ips_end = uint32_t(model.list_ips.size());
+        l.ips_begin = d.ranges[d.list_range[k]].begin;
+        l.ips_end = d.ranges[d.list_range[k]].end;
         l.id = uint32_t(model.peer_lists.size());
         l.connection = new_id[list_conn[k]];
         if (!l.from_vantage) {
@@ -506,6 +549,8 @@ Model ModelBuilder::finish() {
     }
     std::vector<PeerList>().swap(d.lists);
     std::vector<IpId>().swap(d.list_ips);
+    std::vector<Impl::Range>().swap(d.ranges);
+    std::vector<uint32_t>().swap(d.list_range);
 
     // 5. Per-peer observation order.
     for (auto& [ip, pn] : peers) {

@@ -92,6 +92,7 @@ struct PeerList {
     uint64_t frame = 0;
     uint32_t input = 0;
     // Entries with an IP address, in wire order, duplicates kept: Model::list_ips[begin, end).
+    // Lists with identical entries may share one range.
     uint32_t ips_begin = 0, ips_end = 0;
     uint32_t entries_total = 0;   // all entries incl. Tor/I2P/invalid
     uint32_t entries_anon = 0;    // Tor + I2P entries
@@ -188,7 +189,9 @@ struct Model {
     std::unordered_map<IpId, PeerNode> peers;   // key: PeerNode::ip
     std::vector<Connection> connections;
     std::vector<PeerList> peer_lists;
-    std::vector<IpId> list_ips;                 // storage behind PeerList::ips_*
+    // Storage behind PeerList::ips_*: the distinct list contents, each once (lists with identical
+    // entries share a range), so its items are every IP some list announced, not one per entry.
+    std::vector<IpId> list_ips;
     SegmentStats segments;
     std::unordered_map<uint32_t, uint64_t> messages_by_command; // all vantages, both directions
     uint64_t total_messages = 0;                // kept commands (analysis-methods.md §2.1)

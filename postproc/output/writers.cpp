@@ -293,12 +293,14 @@ json report_json(const Model& m, const AnalysisResult& r, const Config& cfg, con
     for (const auto& [c, n] : sorted) by_cmd[std::to_string(c)] = n;
     uint64_t few = 0;
     for (const auto& c : m.connections) few += c.few_messages;
+    uint64_t list_ip_entries = 0;
+    for (const auto& l : m.peer_lists) list_ip_entries += l.size_ip();
     j["model"] = {{"messages_kept", m.total_messages},
                   {"messages_by_command", by_cmd},
                   {"connections", m.connections.size()},
                   {"connections_few_messages", few},
                   {"peer_lists", m.peer_lists.size()},
-                  {"peer_list_ip_entries", m.list_ips.size()},
+                  {"peer_list_ip_entries", list_ip_entries},
                   {"peers", m.peers.size()},
                   {"ips_known", m.ips.size()},
                   {"segments", {{"messages", m.segments.messages},
@@ -679,6 +681,8 @@ std::string human_summary(const Model& m, const AnalysisResult& r, const std::st
     for (const auto& e : d.vantage_errors) o << "ERROR: " << e << "\n";
     uint64_t few = 0;
     for (const auto& c : m.connections) few += c.few_messages;
+    uint64_t list_ip_entries = 0;
+    for (const auto& l : m.peer_lists) list_ip_entries += l.size_ip();
     o << "connections: " << m.connections.size() << " (" << few << " with < 2 messages), peer lists: "
       << m.peer_lists.size() << ", peer IPs: " << m.peers.size() << "\n";
     const Summary& s = r.summary;

@@ -2,6 +2,7 @@
 #define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
 #include <doctest/doctest.h>
 
+#include "metrics/internal.hpp"
 #include "metrics/jaccard_join.hpp"
 
 #include <algorithm>
@@ -287,4 +288,29 @@ TEST_CASE("dedup_join: empty sets never pair; a single-source collection has no 
     d = metrics::dedup_join(one, 0.3, 2, JoinStrategy::Blocked);
     CHECK(d.high_list_pairs == 0);
     CHECK(d.eligible_list_pairs == 0);
+}
+
+TEST_CASE("DistinctIds: sorted distinct items of many appended ranges, with bounded growth") {
+    msc::metrics::DistinctIds acc;
+    std::vector<uint32_t> all;
+    std::mt19937 rng(7);
+    size_t peak = 0;
+    for (int k = 0; k < 2000; ++k) {   // 2000 "lists" of 100 ids out of 5000: 200,000 occurrences
+        std::vector<uint32_t> l(100);
+        for (auto& x : l) x = uint32_t(rng() % 5000);
+        acc.add(l.data(), l.data() + l.size());
+        all.insert(all.end(), l.begin(), l.end());
+        peak = std::max(peak, acc.buffered());
+    }
+    std::sort(all.begin(), all.end());
+    all.erase(std::unique(all.begin(), all.end()), all.end());
+    CHECK(acc.items() == all);
+    CHECK(peak <= 2 * all.size() + 1024 + 100);   // not the 200,000 occurrences
+    CHECK(peak < 20000);
+    const std::vector<uint32_t> taken = acc.take();
+    CHECK(taken == all);
+    CHECK(acc.items().empty());
+    const uint32_t one[] = {9, 3, 9};
+    acc.add(one, one + 3);
+    CHECK(acc.items() == std::vector<uint32_t>{3, 9});
 }

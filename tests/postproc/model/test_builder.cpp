@@ -269,6 +269,41 @@ TEST_CASE("foreign traffic, two vantages, evidence cap and determinism") {
     CHECK(m1.connections[7].vantage == 1);
 }
 
+TEST_CASE("identical peer lists share one stored range; contents of dropped lists are compacted away") {
+    ModelBuilder b;
+    const uint32_t v = b.add_vantage({"v", ip(V), 18080});
+    const uint32_t in = b.add_input(v, "v.ek");
+    // a foreign list first (dropped in finish), then the same content twice, a reordered one, one
+    // with a duplicate entry, and the first content again on another connection
+    b.add(M(in, 1, T0, "3.3.3.3", 1, "4.4.4.4", 18080, cmd::TimedSync, MsgType::Response).list({"7.7.7.7"}).m);
+    b.add(M(in, 2, T0 + 1 * S, P, 50000, V, 18080, cmd::TimedSync, MsgType::Response).list({"5.5.5.5", "6.6.6.6"}).m);
+    b.add(M(in, 3, T0 + 2 * S, P, 50000, V, 18080, cmd::TimedSync, MsgType::Response).list({"5.5.5.5", "6.6.6.6"}).m);
+    b.add(M(in, 4, T0 + 3 * S, P, 50000, V, 18080, cmd::TimedSync, MsgType::Response).list({"6.6.6.6", "5.5.5.5"}).m);
+    b.add(M(in, 5, T0 + 4 * S, P, 50000, V, 18080, cmd::TimedSync, MsgType::Response).list({"5.5.5.5", "5.5.5.5"}).m);
+    b.add(M(in, 6, T0 + 5 * S, "2.2.2.2", 50001, V, 18080, cmd::TimedSync, MsgType::Response).list({"5.5.5.5", "6.6.6.6"}).m);
+    Model m = b.finish();
+    CHECK(m.input.foreign_messages == 1);
+    REQUIRE(m.peer_lists.size() == 5);
+    auto ips_of = [&](const PeerList& l) {
+        std::vector<std::string> out;
+        for (const IpId* p = m.list_begin(l); p != m.list_end(l); ++p) out.push_back(m.ips.at(*p).to_string());
+        return out;
+    };
+    using VS = std::vector<std::string>;
+    CHECK(ips_of(m.peer_lists[0]) == VS{"5.5.5.5", "6.6.6.6"});
+    CHECK(ips_of(m.peer_lists[1]) == VS{"5.5.5.5", "6.6.6.6"});
+    CHECK(ips_of(m.peer_lists[2]) == VS{"6.6.6.6", "5.5.5.5"});   // wire order kept
+    CHECK(ips_of(m.peer_lists[3]) == VS{"5.5.5.5", "5.5.5.5"});   // duplicates kept
+    CHECK(ips_of(m.peer_lists[4]) == VS{"5.5.5.5", "6.6.6.6"});
+    CHECK(m.peer_lists[0].ips_begin == m.peer_lists[1].ips_begin);
+    CHECK(m.peer_lists[0].ips_begin == m.peer_lists[4].ips_begin);
+    CHECK(m.peer_lists[0].ips_begin != m.peer_lists[2].ips_begin);
+    for (const auto& l : m.peer_lists) CHECK(l.entries_total == 3);   // + the Tor entry of M::list
+    // stored once each: {5,6}, {6,5}, {5,5}; the foreign list's 7.7.7.7 is gone
+    CHECK(m.list_ips.size() == 6);
+    for (IpId x : m.list_ips) CHECK(m.ips.at(x).to_string() != "7.7.7.7");
+}
+
 TEST_CASE("empty builder") {
     ModelBuilder b;
     b.add_vantage({"x", std::nullopt, 18080});
