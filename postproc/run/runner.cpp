@@ -216,6 +216,9 @@ std::vector<std::string> tshark_argv(const Tshark& ts, const std::string& captur
     argv.insert(argv.end(), ts.extra_args.begin(), ts.extra_args.end());
     for (const char* a : {"-n", "-r"}) argv.emplace_back(a);
     argv.push_back(capture);
+    // tshark (4.0 and 4.4) defaults to FALSE and then drops a Levin message whose TCP segments arrive out of
+    // order at the capture point; reordering costs nothing on in-order traffic (docs/ek-contract.md §1)
+    for (const char* a : {"-o", "tcp.reassemble_out_of_order:TRUE"}) argv.emplace_back(a);
     if (form == TsharkOutput::Tap) {
         // nothing but the tap's lines on stdout; tshark builds no tree and no columns
         for (const char* a : {"-q", "-z", "monero,records"}) argv.emplace_back(a);

@@ -129,13 +129,17 @@ TEST_CASE("tshark argv is the record invocation of the ek contract (tap, fields,
     std::vector<std::string> tail{"-Y", "monero", "-o", "monero.payload_tree:FALSE",
                                   "-o", "monero.export_records:TRUE", "-o", "gui.column.format:\"No.\",\"%m\"",
                                   "-e", "monero.record"};
-    std::vector<std::string> fields{"/x/tshark-msc", "-n", "-r", "c.pcapng", "-T", "fields"};
+    // every form reorders out-of-order TCP segments before the dissector sees them (tests/plugin/tcp_disorder.sh)
+    std::vector<std::string> fields{"/x/tshark-msc", "-n", "-r", "c.pcapng", "-o", "tcp.reassemble_out_of_order:TRUE",
+                                    "-T", "fields"};
     fields.insert(fields.end(), tail.begin(), tail.end());
     CHECK(tshark_argv(t, "c.pcapng", TsharkOutput::Fields) == fields);
     // run's default: the plugin's tap listener, nothing else on stdout
     CHECK(tshark_argv(t, "c.pcapng") ==
-          std::vector<std::string>{"/x/tshark-msc", "-n", "-r", "c.pcapng", "-q", "-z", "monero,records"});
-    std::vector<std::string> ek{"/x/tshark-msc", "-n", "-r", "c.pcapng", "-T", "ek"};
+          std::vector<std::string>{"/x/tshark-msc", "-n", "-r", "c.pcapng", "-o", "tcp.reassemble_out_of_order:TRUE",
+                                   "-q", "-z", "monero,records"});
+    std::vector<std::string> ek{"/x/tshark-msc", "-n", "-r", "c.pcapng", "-o", "tcp.reassemble_out_of_order:TRUE",
+                                "-T", "ek"};
     ek.insert(ek.end(), tail.begin(), tail.end());
     CHECK(tshark_argv(t, "c.pcapng", TsharkOutput::Ek) == ek);
     t.extra_args = {"-o", "tcp.desegment_tcp_streams:TRUE"};
