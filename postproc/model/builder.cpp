@@ -6,6 +6,10 @@
 #include <numeric>
 #include <unordered_map>
 
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
+
 namespace msc {
 
 bool is_kept_command(uint32_t c) {
@@ -46,18 +50,20 @@ struct GroupKeyHash {
 
 enum : uint8_t { kFromA = 1, kSigOnly = 2, kSiKnown = 4, kSiValue = 8 };
 
+// One per kept message until finish(): 40 bytes, 5 M of them at paper scale.
 struct RawEvent {
     int64_t time_ns;
     int64_t stream_start_ns;   // kNoTime when the SYN was not captured
-    uint64_t frame;
+    uint32_t frame;            // tshark numbers frames with 32 bits (clamped, see ConnEvent)
     uint32_t input;
     uint32_t index_in_frame;
-    uint32_t command;
     uint32_t obs;              // index into hs_ (1001) or pings_ (1003 response), kNone otherwise
     uint32_t list;             // index into lists_, kNone otherwise
+    uint16_t command;          // a kept command (analysis-methods.md §2.1): all below 65536
     MsgType type;
     uint8_t bits;
 };
+static_assert(sizeof(RawEvent) == 40, "RawEvent layout");
 
 // Keeps the `cap` earliest evidence items.
 void add_evidence(std::vector<Evidence>& v, const Evidence& e, size_t cap) {
@@ -238,10 +244,10 @@ void ModelBuilder::add(const LevinMessage& m) {
     RawEvent e{};
     e.time_ns = m.time_ns;
     e.stream_start_ns = m.stream_start_ns ? *m.stream_start_ns : kNoTime;
-    e.frame = m.frame;
+    e.frame = uint32_t(std::min<uint64_t>(m.frame, UINT32_MAX));
     e.input = input;
     e.index_in_frame = m.index_in_frame;
-    e.command = m.command;
+    e.command = uint16_t(m.command);   // is_kept_command() above: < 65536
     e.obs = kNone;
     e.list = kNone;
     e.type = m.type;
@@ -583,6 +589,12 @@ Model ModelBuilder::finish() {
     d_ = std::make_unique<Impl>();
     d_->opt = opt;
     d_->segments.segments_histogram.assign(opt.segment_buckets + 1, 0);
+#if defined(__GLIBC__)
+    // The builder's per-connection event vectors were many mid-sized heap blocks, now free but
+    // scattered between live ones; glibc keeps such pages resident until trimmed. Returning them
+    // lowers the metrics stage's RSS (docs/performance.md §2b).
+    malloc_trim(0);
+#endif
     return model;
 }
 

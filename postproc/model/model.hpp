@@ -50,15 +50,16 @@ struct Vantage {
 
 enum class Direction : uint8_t { Incoming = 0, Outgoing = 1 }; // seen from the vantage
 
-// One message in a connection's command sequence.
+// One message in a connection's command sequence (24 bytes: there is one per kept message, 5 M
+// at paper scale).
 struct ConnEvent {
     int64_t time_ns = 0;
-    uint32_t command = 0;
+    uint32_t frame = 0;       // evidence; tshark's frame numbers are 32-bit (larger ek values clamp)
+    uint32_t input = 0;
+    uint16_t command = 0;     // kept commands only (analysis-methods.md §2.1), all below 65536
     MsgType type = MsgType::Invalid;
     bool from_peer = false;   // sent by the peer (false: sent by the vantage)
     bool sig_only = false;
-    uint64_t frame = 0;       // evidence
-    uint32_t input = 0;
 };
 
 struct Connection {

@@ -301,6 +301,7 @@ json report_json(const Model& m, const AnalysisResult& r, const Config& cfg, con
                   {"connections_few_messages", few},
                   {"peer_lists", m.peer_lists.size()},
                   {"peer_list_ip_entries", list_ip_entries},
+                  {"peer_list_ip_stored", m.list_ips.size()},   // identical lists stored once
                   {"peers", m.peers.size()},
                   {"ips_known", m.ips.size()},
                   {"segments", {{"messages", m.segments.messages},
