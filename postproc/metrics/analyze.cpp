@@ -20,6 +20,7 @@ AnalysisResult analyze(const Model& model, const Config& cfg, const enrich::Enri
     metrics::connection_classes(ctx, r);
     metrics::peer_lists(ctx, r);
     metrics::similarity(ctx, r);
+    metrics::popularity(ctx, r);
     metrics::subnets(ctx, r);
     metrics::summary(ctx, r);
     metrics::ngrams(ctx, r);

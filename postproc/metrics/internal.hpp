@@ -44,8 +44,9 @@ void fragmentation(const Ctx& ctx, AnalysisResult& r);     // Sig, segments
 void node_attributes(const Ctx& ctx, AnalysisResult& r);   // my_port/peer_id/rpc_port, ID reuse, clusters
 void sequences(const Ctx& ctx, AnalysisResult& r);         // per-connection measures, rules, categories
 void connection_classes(const Ctx& ctx, AnalysisResult& r);// SlC, Ping, TS per peer (needs sequences)
-void peer_lists(const Ctx& ctx, AnalysisResult& r);        // list stats, PLD, in-degree, graph
+void peer_lists(const Ctx& ctx, AnalysisResult& r);        // list stats, PLD
 void similarity(const Ctx& ctx, AnalysisResult& r);        // PLS, histograms, sender similarity
+void popularity(const Ctx& ctx, AnalysisResult& r);        // in-degree, graph (after similarity: memory)
 void subnets(const Ctx& ctx, AnalysisResult& r);           // Sub, ASN, LinkingLion, Ban set
 void summary(const Ctx& ctx, AnalysisResult& r);           // NS, overlap, saturation, poisoning, macros
 void ngrams(const Ctx& ctx, AnalysisResult& r);            // n-grams + timeline samples (needs classes)

@@ -61,6 +61,12 @@ void peer_lists(const Ctx& ctx, AnalysisResult& r) {
                              fmt_double(cfg.pld_diversity_below, 3) + " (lowest " + fmt_double(mn, 3) + "); lists " + ids);
     }
 
+}
+
+// Separate from peer_lists() and run after similarity(): the graph's edges (one per distinct
+// (sender, announced IP), 134 MB at paper scale) need not be alive during the join's peak.
+void popularity(const Ctx& ctx, AnalysisResult& r) {
+    const Model& m = ctx.m;
     // Popularity: lists of non-vantage senders, grouped by sender; edges by sorting per sender
     // (peak memory = the largest sender's mentions, not all mentions).
     std::vector<uint32_t> order;

@@ -60,6 +60,15 @@ void similarity(const Ctx& ctx, AnalysisResult& r) {
     std::vector<uint32_t> tmp;
     for (const auto& [part, idx] : parts) {
         SetCollection subs, ips;
+        {   // exact upper bounds: no growth copies of the partition's largest arrays
+            size_t entries = 0;
+            for (uint32_t i : idx) entries += m.peer_lists[i].size_ip();
+            for (SetCollection* c : {&subs, &ips}) {
+                c->items.reserve(entries);
+                c->offsets.reserve(idx.size() + 1);
+                c->group.reserve(idx.size());
+            }
+        }
         for (uint32_t i : idx) {
             const auto& l = m.peer_lists[i];
             tmp.assign(m.list_begin(l), m.list_end(l));

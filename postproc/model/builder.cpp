@@ -100,7 +100,7 @@ struct ModelBuilder::Impl {
     // Peer-list contents, interned: identical IpId sequences (a peer re-sending the same list on
     // every timed sync) are stored once; list_ips holds each distinct content once, ranges[r] is
     // where, list_range[k] the content of lists[k]. At paper scale this storage was the largest
-    // single item of the model (docs/performance.md §2b).
+    // single item of the model (docs/performance.md §2).
     struct Range { uint32_t begin, end; };
     std::vector<IpId> list_ips;
     std::vector<Range> ranges;
@@ -479,6 +479,9 @@ Model ModelBuilder::finish() {
         std::vector<RawEvent>().swap(evs);
     }
     d.groups.clear();
+#if defined(__GLIBC__)
+    malloc_trim(0);   // the raw event blocks just freed (see the end of finish())
+#endif
 
     // 3. Deterministic connection order and ids.
     std::vector<uint32_t> order(conns.size());
@@ -592,7 +595,7 @@ Model ModelBuilder::finish() {
 #if defined(__GLIBC__)
     // The builder's per-connection event vectors were many mid-sized heap blocks, now free but
     // scattered between live ones; glibc keeps such pages resident until trimmed. Returning them
-    // lowers the metrics stage's RSS (docs/performance.md §2b).
+    // lowers the metrics stage's RSS (docs/performance.md §2).
     malloc_trim(0);
 #endif
     return model;
