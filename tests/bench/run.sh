@@ -19,10 +19,10 @@
 # Usage: run.sh [--scale K] [--vantages V] [--build DIR] [--work DIR] [--jobs N] [--keep]
 #               [--rotate S] [--sim-lists N] [--skip STEP]... [--reuse]
 #   --scale K       msc-synth --scale per vantage (default 48: 4 x 48 x ~26.4k = ~5.1 M Levin messages,
-#                   ~7 GB of pcapng - paper scale; use e.g. --scale 1 for a quick look)
+#                   ~8 GB of pcapng - paper scale; use e.g. --scale 1 for a quick look)
 #   --vantages V    number of vantage points (default 4)
 #   --rotate S      one capture file per S seconds of the 2 h (default 900, like dumpcap -b duration:900:
-#                   tshark holds about 1.9x the size of the file it reads, docs/performance.md §2;
+#                   tshark holds about 160 MB + 1.8x the file it reads, docs/performance.md §2;
 #                   0 = a single scale.pcapng per vantage)
 #   --build DIR     build directory with msc-synth, the plugin, moneroscope (default <repo>/build)
 #   --work DIR      where captures, ek and outputs go (default: mktemp -d under /var/tmp)
