@@ -60,7 +60,6 @@ void peer_lists(const Ctx& ctx, AnalysisResult& r) {
                              std::to_string(cfg.pld_min_list_size) + " entries and /24 diversity below " +
                              fmt_double(cfg.pld_diversity_below, 3) + " (lowest " + fmt_double(mn, 3) + "); lists " + ids);
     }
-
 }
 
 // Separate from peer_lists() and run after similarity(): the graph's edges (one per distinct

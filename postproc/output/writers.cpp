@@ -682,8 +682,6 @@ std::string human_summary(const Model& m, const AnalysisResult& r, const std::st
     for (const auto& e : d.vantage_errors) o << "ERROR: " << e << "\n";
     uint64_t few = 0;
     for (const auto& c : m.connections) few += c.few_messages;
-    uint64_t list_ip_entries = 0;
-    for (const auto& l : m.peer_lists) list_ip_entries += l.size_ip();
     o << "connections: " << m.connections.size() << " (" << few << " with < 2 messages), peer lists: "
       << m.peer_lists.size() << ", peer IPs: " << m.peers.size() << "\n";
     const Summary& s = r.summary;
